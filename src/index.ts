@@ -1,0 +1,30 @@
+/**
+ * wirecraft: define a protocol once and get typed packets; craft and dissect packets fast.
+ */
+export {
+  WirecraftError, DefinitionError, FieldRangeError, UnknownFieldError, TruncatedError, MalformedError,
+  LinkError, ErrorCode,
+} from "./errors.js";
+export type { ErrorCode as ErrorCodeValue } from "./errors.js";
+export { defineProtocol, field } from "./schema/protocol.js";
+export type {
+  Protocol, AnyProtocol, Layer, AnyLayer, LayerOf, LayerMethods, Infer, InferInit, Shape, Values,
+  InitValues, ProtocolOptions, FieldInfo, ListOptions,
+} from "./schema/protocol.js";
+export type {
+  Field, ReadOf, InitOf, ChecksumContext, ChecksumFn, LengthSpec, Condition, CommonOptions, IntOptions,
+  BigIntOptions, BytesOptions, StringOptions, AddressOptions, PaddingOptions,
+} from "./schema/field.js";
+export type { FieldValues } from "./schema/expression.js";
+export { parseHex, toHex } from "./schema/address.js";
+export { bind } from "./packet/bind.js";
+export { packet, dissect, createDissector, Packet } from "./packet/packet.js";
+export type { DissectOptions, ChecksumCheck, LayerInput } from "./packet/packet.js";
+export type { BuildOptions } from "./packet/build.js";
+export { hexdump, describe } from "./packet/display.js";
+export { internetChecksum, onesComplementSum, finishChecksum } from "./packet/checksum.js";
+export { Raw, Padding } from "./protocols/raw.js";
+export { Ethernet, EtherType } from "./protocols/ethernet.js";
+export { IPv4, IpProtocol } from "./protocols/ipv4.js";
+export { IPv6 } from "./protocols/ipv6.js";
+export { UDP } from "./protocols/udp.js";

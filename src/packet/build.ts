@@ -1,0 +1,219 @@
+/**
+ * Building: every layer is written into one buffer sized in a first pass. Lengths, counts and
+ * next-protocol selectors are resolved before writing; checksums run last, inner to outer, so an
+ * outer checksum covers inner bytes that are already final. A field the user set is kept as set.
+ */
+import { FieldRangeError } from "../errors.js";
+import type { FieldValues } from "../schema/expression.js";
+import { IntField_, PaddingField, type ChecksumContext, type FieldImpl } from "../schema/field.js";
+import type { BuildScratch, LayerBase, ProtocolDef } from "../schema/layer.js";
+import { bindFor } from "./bind.js";
+
+/** Options of `Packet.bytes()`. */
+export interface BuildOptions {
+  /**
+   * Recompute every length, count and checksum field that was not assigned by hand, including
+   * values read from the wire of a dissected packet (which are otherwise kept as they were).
+   */
+  readonly recompute?: boolean;
+}
+
+const AUTO = Symbol("auto");
+
+/** Resolve the values of a layer and measure its header; stores the result in `layer._bs`. */
+export function measure(layer: LayerBase, next: ProtocolDef | undefined, recompute: boolean): BuildScratch {
+  const def = layer._d;
+  const fields = def.fields;
+  const n = fields.length;
+  const vals = new Array<unknown>(n);
+  const present = new Array<boolean>(n);
+  const set = layer._v;
+  const dissected = layer._b !== null;
+  const match = next !== undefined ? bindFor(def, next) : undefined;
+  const self = layer as unknown as Record<string, unknown>;
+  let pos = 0;
+  let bitRun = 0;
+  for (let i = 0; i < n; i++) {
+    const f = fields[i]!;
+    let x = set !== null ? set[i] : undefined;
+    let here = true;
+    if (x === undefined) {
+      if (dissected) {
+        here = layer._present(i);
+        if (here) x = f.auto !== undefined && recompute ? AUTO : self[f.name];
+      } else {
+        here = f.when === undefined || !!f.when(layer as unknown as FieldValues);
+        if (here) {
+          if (f.auto !== undefined) x = AUTO;
+          else if (match !== undefined && match.has(i)) x = match.get(i);
+          else if (f.required) throw new FieldRangeError(def.name, f.name, undefined, "is required");
+          else x = f.defaultValue();
+        }
+      }
+    } else if (f.when !== undefined && !dissected) {
+      here = !!f.when(layer as unknown as FieldValues);
+    }
+    present[i] = here;
+    vals[i] = here ? x : undefined;
+    if (!here) continue;
+    if (f.bits) {
+      bitRun += f.bits;
+      if (bitRun % 8 === 0) { pos += bitRun / 8; bitRun = 0; }
+    } else if (f.kind === "list") {
+      let s = 0;
+      for (const item of x as LayerBase[]) s += measureItem(item, recompute);
+      pos += s;
+    } else if (f instanceof PaddingField && (set === null || set[i] === undefined) && !(dissected && x !== undefined)) {
+      const pad = new Uint8Array(f.padAt(pos));
+      vals[i] = pad;
+      pos += pad.length;
+    } else pos += x === AUTO ? f.size : f.sizeOf(x);
+  }
+  const bs: BuildScratch = { vals, present, size: pos };
+  layer._bs = bs;
+  return bs;
+}
+
+function measureItem(item: LayerBase, recompute: boolean): number {
+  const bs = measure(item, undefined, recompute);
+  fillAuto(item, bs, 0, bs.size, bs.size);
+  return bs.size;
+}
+
+/** Compute unset lengths and counts now that sizes are known. */
+export function fillAuto(layer: LayerBase, bs: BuildScratch, start: number, headerEnd: number, end: number): void {
+  const def = layer._d;
+  const fields = def.fields;
+  const vals = bs.vals;
+  for (let i = 0; i < fields.length; i++) {
+    if (vals[i] !== AUTO) continue;
+    const f = fields[i] as IntField_;
+    if (f.auto === "checksum") { vals[i] = 0; continue; }
+    let v: number;
+    if (f.auto === "count") v = (vals[def.index.get(f.countOf!)!] as unknown[] | undefined)?.length ?? 0;
+    else {
+      const t = f.lengthOf!;
+      let size: number;
+      if (t === "layer") size = end - start;
+      else if (t === "header") size = headerEnd - start;
+      else if (t === "payload") size = end - headerEnd;
+      else {
+        const ti = def.index.get(t)!;
+        const tf = fields[ti]!;
+        const tv = vals[ti];
+        size = tv === undefined ? 0 : tf.kind === "list" ? sumItems(tv as LayerBase[]) : tf.sizeOf(tv);
+      }
+      v = (size + f.adjust) / f.scale;
+      if (!Number.isInteger(v)) throw new FieldRangeError(def.name, f.name, size, `a length of ${size} byte(s) is not a whole number of ${f.scale}-byte units`);
+    }
+    if (v > f.max || v < f.min) throw new FieldRangeError(def.name, f.name, v, `computed value does not fit (${f.min}..${f.max})`);
+    vals[i] = v;
+  }
+}
+
+function sumItems(items: LayerBase[]): number {
+  let s = 0;
+  for (const it of items) s += it._bs!.size;
+  return s;
+}
+
+/** Write a measured layer's fields at `off`; returns the offsets of its fields. */
+export function writeHeader(layer: LayerBase, b: Uint8Array, off: number): Int32Array {
+  const def = layer._d;
+  const fields = def.fields;
+  const bs = layer._bs!;
+  const offs = new Int32Array(fields.length).fill(-1);
+  let pos = off;
+  for (let i = 0; i < fields.length; i++) {
+    if (!bs.present[i]) continue;
+    const f = fields[i]!;
+    const v = bs.vals[i];
+    if (f.bits) {
+      const at = pos + def.bitByte[i]!;
+      offs[i] = at;
+      f.write(b, at, v);
+      pos += def.advance[i]!;
+      continue;
+    }
+    offs[i] = pos;
+    if (f.kind === "list") {
+      for (const item of v as LayerBase[]) {
+        writeHeader(item, b, pos);
+        pos += item._bs!.size;
+      }
+      continue;
+    }
+    f.write(b, pos, v);
+    pos += f.sizeOf(v);
+  }
+  return offs;
+}
+
+/** Serialise a chain of layers into one buffer. */
+export function buildLayers(layers: readonly LayerBase[], padding: (l: LayerBase) => boolean, opts: BuildOptions = {}): Uint8Array {
+  const recompute = opts.recompute ?? false;
+  const n = layers.length;
+  const starts = new Array<number>(n);
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    const l = layers[i]!;
+    let next: ProtocolDef | undefined;
+    for (let j = i + 1; j < n; j++) {
+      if (!padding(layers[j]!)) { next = layers[j]!._d; break; }
+    }
+    starts[i] = total;
+    total += measure(l, next, recompute).size;
+  }
+  // Each layer's payload ends where the trailing padding layers begin.
+  let payloadEnd = total;
+  for (let i = n - 1; i >= 0 && padding(layers[i]!); i--) payloadEnd = starts[i]!;
+  for (let i = 0; i < n; i++) {
+    const l = layers[i]!;
+    if (padding(l)) continue;
+    fillAuto(l, l._bs!, starts[i]!, starts[i]! + l._bs!.size, Math.max(payloadEnd, starts[i]! + l._bs!.size));
+  }
+  const b = new Uint8Array(total);
+  const offsets: Int32Array[] = new Array(n);
+  for (let i = 0; i < n; i++) offsets[i] = writeHeader(layers[i]!, b, starts[i]!);
+  for (let i = n - 1; i >= 0; i--) {
+    const l = layers[i]!;
+    const def = l._d;
+    if (def.checksums.length === 0) continue;
+    const set = l._v;
+    for (const ci of def.checksums) {
+      if (l._bs!.vals[ci] !== 0 || (set !== null && set[ci] !== undefined)) continue;
+      if (l._b !== null && !recompute) continue;
+      if (!l._bs!.present[ci]) continue;
+      const f = def.fields[ci] as IntField_;
+      const lower = i > 0 ? layers[i - 1] : undefined;
+      const start = starts[i]!;
+      const end = Math.max(payloadEnd, start + l._bs!.size);
+      const ctx: ChecksumContext = {
+        bytes: b,
+        start,
+        headerEnd: start + l._bs!.size,
+        end,
+        layer: valuesOf(l),
+        lower: lower !== undefined ? valuesOf(lower) : undefined,
+        pseudoHeaderSum(protocol: number): number {
+          const ph = lower?._d.options.pseudoHeaderSum;
+          return ph === undefined ? 0 : ph(valuesOf(lower!) as never, protocol, end - start);
+        },
+      };
+      const v = f.checksum!(ctx);
+      l._bs!.vals[ci] = v;
+      f.write(b, offsets[i]![ci]!, v);
+    }
+  }
+  return b;
+}
+
+/** A read-only view of a measured layer's resolved values, by field name. */
+export function valuesOf(layer: LayerBase): FieldValues {
+  const bs = layer._bs;
+  if (bs === null) return layer as unknown as FieldValues;
+  const out: Record<string, unknown> = {};
+  const fields: readonly FieldImpl[] = layer._d.fields;
+  for (let i = 0; i < fields.length; i++) out[fields[i]!.name] = bs.vals[i];
+  return out;
+}

@@ -1,0 +1,319 @@
+/**
+ * Packets: a chain of layers, crafted (`packet(...)`) or dissected (`dissect(bytes, First)`).
+ * Dissection is lazy: a layer is laid out when it is first asked for, and its field values are
+ * read from the original bytes on access. `dissect()` never throws on hostile bytes.
+ */
+import { MalformedError, TruncatedError, WirecraftError } from "../errors.js";
+import { fieldOffset, layoutLayer, type LayerBase, type LayerOwner, type ProtocolDef } from "../schema/layer.js";
+import { defOf, hooks, type AnyLayer, type AnyProtocol, type LayerOf } from "../schema/protocol.js";
+import { IntField_, type ChecksumContext } from "../schema/field.js";
+import { Padding, Raw } from "../protocols/raw.js";
+import { dispatch } from "./bind.js";
+import { buildLayers, type BuildOptions } from "./build.js";
+import { hexdump, layerJSON, showLayer, summarizeLayer } from "./display.js";
+
+const RAW = defOf(Raw);
+const PADDING = defOf(Padding);
+const isPadding = (l: LayerBase): boolean => l._d === PADDING;
+
+/** Options of `dissect()`. */
+export interface DissectOptions {
+  /** Throw the first error instead of marking the packet malformed. */
+  readonly strict?: boolean;
+}
+
+/** The result of checking one checksum of a dissected packet. */
+export interface ChecksumCheck {
+  readonly layer: string;
+  readonly field: string;
+  /** Index of the layer in `packet.layers()`. */
+  readonly index: number;
+  readonly actual: number;
+  readonly expected: number;
+  readonly ok: boolean;
+}
+
+/** What a layer given to `packet()` may be: a layer, or bytes / a string for Raw. */
+export type LayerInput = AnyLayer | Uint8Array | string;
+
+/** A chain of layers. */
+export class Packet implements LayerOwner {
+  /** @internal */ _l: LayerBase[] = [];
+  /** @internal */ _src: Uint8Array | null = null;
+  private _dirty = false;
+  private _next: ProtocolDef | null = null;
+  private _off = 0;
+  private _limit = 0;
+  private _pads: number[] = [];
+  private _done = true;
+  private _err: WirecraftError | undefined = undefined;
+  private _trunc = false;
+  /** @internal */ _pool: Map<ProtocolDef, { items: LayerBase[]; used: number }> | null = null;
+
+  /** @internal */
+  markDirty(): void {
+    this._dirty = true;
+  }
+
+  /** @internal Start dissecting `bytes` as `first`. */
+  _start(bytes: Uint8Array, first: ProtocolDef): this {
+    this._l.length = 0;
+    this._src = bytes;
+    this._dirty = false;
+    this._next = first;
+    this._off = 0;
+    this._limit = bytes.length;
+    this._pads.length = 0;
+    this._done = false;
+    this._err = undefined;
+    this._trunc = false;
+    if (this._pool !== null) for (const p of this._pool.values()) p.used = 0;
+    return this;
+  }
+
+  private _alloc(def: ProtocolDef): LayerBase {
+    if (this._pool !== null) {
+      let p = this._pool.get(def);
+      if (p === undefined) { p = { items: [], used: 0 }; this._pool.set(def, p); }
+      let l = p.items[p.used];
+      if (l === undefined) { l = new def.Layer(); l._owner = this; p.items.push(l); }
+      p.used++;
+      return l;
+    }
+    const l = new def.Layer();
+    l._owner = this;
+    return l;
+  }
+
+  private _rawOver(def: ProtocolDef, start: number, end: number): void {
+    const l = this._alloc(def);
+    layoutLayer(l, this._src!, start, end);
+    this._l.push(l);
+  }
+
+  /** Dissect one more layer; false when the chain is complete. */
+  private _step(): boolean {
+    if (this._done) return false;
+    const def = this._next;
+    const src = this._src!;
+    if (def === null) {
+      const end = this._pads.pop();
+      const start = this._pads.pop();
+      if (start === undefined || end === undefined) { this._done = true; return false; }
+      this._rawOver(PADDING, start, end);
+      return true;
+    }
+    const off = this._off;
+    const limit = this._limit;
+    const layer = this._alloc(def);
+    let err: WirecraftError | undefined;
+    try {
+      err = layoutLayer(layer, src, off, limit);
+    } catch (e) {
+      err = new MalformedError(def.name, "", off, e instanceof Error ? e.message : String(e));
+    }
+    if (err !== undefined) {
+      this._err = err;
+      if (err instanceof TruncatedError) this._trunc = true;
+      if (off < limit) this._rawOver(RAW, off, limit);
+      this._next = null;
+      return true;
+    }
+    this._l.push(layer);
+    if (layer._declEnd > limit) this._trunc = true;
+    if (layer._e < limit) this._pads.push(layer._e, limit);
+    if (layer._h >= layer._e) { this._next = null; return true; }
+    let next: ProtocolDef | undefined;
+    try {
+      const choose = def.options.next;
+      if (choose !== undefined) {
+        const p = choose(layer as never);
+        if (p !== undefined) next = defOf(p);
+      }
+      if (next === undefined) next = dispatch(layer);
+    } catch (e) {
+      this._err = new MalformedError(def.name, "", off, `choosing the next layer failed: ${e instanceof Error ? e.message : String(e)}`);
+      this._rawOver(RAW, layer._h, layer._e);
+      this._next = null;
+      return true;
+    }
+    this._next = next ?? RAW;
+    this._off = layer._h;
+    this._limit = layer._e;
+    return true;
+  }
+
+  private _complete(): void {
+    while (this._step());
+  }
+
+  /** Return every layer, outermost first; or every layer of protocol `p` (tunnels give several). */
+  layers(): AnyLayer[];
+  layers<P extends AnyProtocol>(p: P): LayerOf<P>[];
+  layers(p?: AnyProtocol): unknown[] {
+    this._complete();
+    if (p === undefined) return this._l.slice();
+    const d = defOf(p);
+    return this._l.filter((l) => l._d === d);
+  }
+
+  /** Return the first layer of protocol `p`, dissecting only as far as needed. */
+  layer<P extends AnyProtocol>(p: P): LayerOf<P> | undefined {
+    const d = defOf(p);
+    for (let i = 0; ; i++) {
+      if (i >= this._l.length && !this._step()) return undefined;
+      const l = this._l[i];
+      if (l !== undefined && l._d === d) return l as unknown as LayerOf<P>;
+    }
+  }
+
+  /** Return whether the packet has a layer of protocol `p`. */
+  has(p: AnyProtocol): boolean {
+    return this.layer(p) !== undefined;
+  }
+
+  /** Why dissection stopped early, if it did. */
+  get error(): WirecraftError | undefined {
+    this._complete();
+    return this._err;
+  }
+
+  /** Whether the bytes end before a length field says they should. */
+  get truncated(): boolean {
+    this._complete();
+    return this._trunc;
+  }
+
+  /** Whether dissection stopped at a layer it could not read. */
+  get malformed(): boolean {
+    return this.error !== undefined;
+  }
+
+  /** Return the wire bytes: the original bytes of an unmodified dissected packet, else a fresh build. */
+  bytes(options?: BuildOptions): Uint8Array {
+    if (this._src !== null && !this._dirty && !options?.recompute) return this._src;
+    this._complete();
+    return buildLayers(this._l, isPadding, options);
+  }
+
+  /** Return the number of bytes on the wire. */
+  get length(): number {
+    return this.bytes().length;
+  }
+
+  private _forDisplay(): boolean {
+    if (this._src !== null && !this._dirty) {
+      this._complete();
+      return false;
+    }
+    this.bytes();
+    return true;
+  }
+
+  /** Return the indented field tree of every layer (for a crafted packet, as it will be built). */
+  show(): string {
+    const built = this._forDisplay();
+    let out = this._l.map((l) => showLayer(l, built)).join("");
+    if (this._err !== undefined) out += `!!! ${this._err.message}\n`;
+    return out;
+  }
+
+  /** Return a one-line summary, Scapy style: `Ethernet / IPv4 10.0.0.1 > 10.0.0.2 / UDP 53 > 5353`. */
+  summary(): string {
+    const built = this._forDisplay();
+    return this._l.map((l) => summarizeLayer(l, built)).join(" / ") + (this._err !== undefined ? " [malformed]" : this._trunc ? " [truncated]" : "");
+  }
+
+  /** Return the packet as JSON-safe data: its layers with their fields, and the error if any. */
+  toJSON(): { layers: { name: string; fields: Record<string, unknown> }[]; error?: string; truncated?: true } {
+    const built = this._forDisplay();
+    const out: { layers: { name: string; fields: Record<string, unknown> }[]; error?: string; truncated?: true } = {
+      layers: this._l.map((l) => ({ name: l._d.name, fields: layerJSON(l, built) })),
+    };
+    if (this._err !== undefined) out.error = this._err.message;
+    if (this._trunc) out.truncated = true;
+    return out;
+  }
+
+  /** Return a hex dump of the wire bytes. */
+  hexdump(): string {
+    return hexdump(this.bytes());
+  }
+
+  /** Check every checksum of a dissected packet against its bytes. */
+  verifyChecksums(): ChecksumCheck[] {
+    this._complete();
+    const src = this._src;
+    if (src === null) return [];
+    const out: ChecksumCheck[] = [];
+    for (let i = 0; i < this._l.length; i++) {
+      const l = this._l[i]!;
+      const def = l._d;
+      for (const ci of def.checksums) {
+        if (!l._present(ci)) continue;
+        const f = def.fields[ci] as IntField_;
+        const at = fieldOffset(l, ci);
+        const copy = src.slice();
+        f.write(copy, at, 0);
+        const lower = i > 0 ? this._l[i - 1] : undefined;
+        const end = l._e;
+        const ctx: ChecksumContext = {
+          bytes: copy, start: l._o, headerEnd: l._h, end,
+          layer: l as never, lower: lower as never,
+          pseudoHeaderSum(protocol: number): number {
+            const ph = lower?._d.options.pseudoHeaderSum;
+            return ph === undefined ? 0 : ph(lower as never, protocol, end - l._o);
+          },
+        };
+        const expected = f.checksum!(ctx);
+        const actual = f.read(src, at);
+        out.push({ layer: def.name, field: f.name, index: i, actual, expected, ok: actual === expected });
+      }
+    }
+    return out;
+  }
+
+  /** Return the summary. */
+  toString(): string {
+    return this.summary();
+  }
+}
+
+/** Build a packet from layers, outermost first; bytes or a string become a Raw layer. */
+export function packet(...layers: LayerInput[]): Packet {
+  const p = new Packet();
+  for (const x of layers) {
+    let l: LayerBase;
+    if (x instanceof Uint8Array || typeof x === "string") l = (Raw({ data: x }) as unknown as LayerBase);
+    else l = x as unknown as LayerBase;
+    l._owner = p;
+    p._l.push(l);
+  }
+  return p;
+}
+
+/** Dissect bytes starting with protocol `first`; never throws on bad bytes unless `strict`. */
+export function dissect(bytes: Uint8Array, first: AnyProtocol, options?: DissectOptions): Packet {
+  const p = new Packet()._start(bytes, defOf(first));
+  if (options?.strict && p.error !== undefined) throw p.error;
+  return p;
+}
+
+/**
+ * A reusable dissector for hot loops: `d.dissect(bytes)` re-points the same packet and layer
+ * objects instead of allocating. The packet and its layers are valid until the next call.
+ */
+export function createDissector(first: AnyProtocol): { dissect(bytes: Uint8Array): Packet } {
+  const def = defOf(first);
+  const p = new Packet();
+  p._pool = new Map();
+  return { dissect: (bytes: Uint8Array) => p._start(bytes, def) };
+}
+
+hooks.parse = (bytes, def) => {
+  const p = new Packet()._start(bytes, def);
+  if (p.error !== undefined) throw p.error;
+  const first = p._l[0];
+  if (first === undefined) throw new WirecraftError("ERR_TRUNCATED", `${def.name}: no bytes`);
+  return first;
+};

@@ -1,0 +1,36 @@
+/**
+ * Ethernet II (IEEE 802.3 with an EtherType).
+ *
+ *   0                   1                   2                   3
+ *   +---------------------------------------------------------------+
+ *   |                  Destination MAC (6 bytes)                    |
+ *   |                  Source MAC (6 bytes)                         |
+ *   |  EtherType (2)  |
+ */
+import { defineProtocol, field, type Infer } from "../schema/protocol.js";
+
+/** EtherType values. */
+export const EtherType = {
+  IPv4: 0x0800,
+  ARP: 0x0806,
+  Dot1Q: 0x8100,
+  IPv6: 0x86dd,
+  QinQ: 0x88a8,
+  LLDP: 0x88cc,
+  MPLS: 0x8847,
+  PPPoEDiscovery: 0x8863,
+  PPPoESession: 0x8864,
+  Loopback: 0x9000,
+} as const;
+
+const names = Object.fromEntries(Object.entries(EtherType).map(([k, v]) => [v, k])) as { [v: number]: string };
+
+/** An Ethernet II header. */
+export const Ethernet = defineProtocol("Ethernet", {
+  dst: field.mac({ default: "ff:ff:ff:ff:ff:ff", doc: "destination MAC" }),
+  src: field.mac({ default: "00:00:00:00:00:00", doc: "source MAC" }),
+  type: field.uint16({ default: EtherType.Loopback, hex: true, enum: names, doc: "EtherType of the payload" }),
+}, {
+  summary: (l) => `${l.src} > ${l.dst}`,
+});
+export type Ethernet = Infer<typeof Ethernet>;

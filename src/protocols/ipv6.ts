@@ -1,0 +1,44 @@
+/**
+ * IPv6, RFC 8200: the fixed header (extension headers are the protocol suite's work).
+ *
+ *   0                   1                   2                   3
+ *  +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *  |Version| Traffic Class |           Flow Label                  |
+ *  |         Payload Length        |  Next Header  |   Hop Limit   |
+ *  |                     Source Address (16 bytes)                 |
+ *  |                  Destination Address (16 bytes)               |
+ */
+import { parseIPv6 } from "../schema/address.js";
+import { defineProtocol, field, type Infer } from "../schema/protocol.js";
+import { bind } from "../packet/bind.js";
+import { onesComplementSum } from "../packet/checksum.js";
+import { Ethernet, EtherType } from "./ethernet.js";
+import { IPv4, IpProtocol, ipProtocolNames } from "./ipv4.js";
+
+const scratch = new Uint8Array(32);
+
+/** An IPv6 fixed header. */
+export const IPv6 = defineProtocol("IPv6", {
+  version: field.bits(4, { default: 6 }),
+  trafficClass: field.bits(8, { hex: true }),
+  flowLabel: field.bits(20, { hex: true }),
+  payloadLength: field.uint16({ lengthOf: "payload" }),
+  nextHeader: field.uint8({ enum: ipProtocolNames, default: IpProtocol.IPv6NoNxt }),
+  hopLimit: field.uint8({ default: 64 }),
+  src: field.ipv6({ default: "::1" }),
+  dst: field.ipv6({ default: "::1" }),
+}, {
+  summary: (l) => `${l.src} > ${l.dst}`,
+  validate: (l) => (l.version !== 6 ? `version is ${l.version}, not 6` : undefined),
+  pseudoHeaderSum: (l, protocol, length) => {
+    parseIPv6(l.src, scratch, 0);
+    parseIPv6(l.dst, scratch, 16);
+    return onesComplementSum(scratch, 0, 32, protocol + (length & 0xffff) + Math.floor(length / 65536));
+  },
+});
+export type IPv6 = Infer<typeof IPv6>;
+
+bind(Ethernet, IPv6, { type: EtherType.IPv6 });
+bind(IPv4, IPv6, { protocol: IpProtocol.IPv6 });
+bind(IPv6, IPv6, { nextHeader: IpProtocol.IPv6 });
+bind(IPv6, IPv4, { nextHeader: IpProtocol.IPv4 });

@@ -1,0 +1,403 @@
+/**
+ * Layers: one generated class per protocol, with a getter and a setter per field.
+ *
+ * A layer is either dissected (a view: bytes `_b` and start `_o`, with the header's extent `_h`
+ * and the payload's end `_e` known after `layoutLayer`) or crafted (no bytes). Values a user sets
+ * live in `_v`; a getter returns a set value, else reads the bytes, else the default. Getters for
+ * integer and bit fields are generated code reading bytes at a precomputed offset.
+ */
+import { FieldRangeError, MalformedError, TruncatedError, UnknownFieldError, type WirecraftError } from "../errors.js";
+import type { FieldValues } from "./expression.js";
+import { BytesField, FieldImpl, IntField_, PaddingField, RangeProblem, StringField } from "./field.js";
+import type { ListField } from "./list.js";
+
+/** Options a protocol declaration may give besides its fields (internal form). */
+export interface ProtocolOptionsImpl {
+  summary?: (layer: never) => string;
+  next?: (layer: never) => unknown;
+  pseudoHeaderSum?: (layer: never, protocol: number, length: number) => number;
+  validate?: (layer: never) => string | undefined;
+  /** Trailing bytes after this layer's declared end are padding (default true when a length says so). */
+}
+
+/** A bind of a lower protocol to an upper one. */
+export interface BindEntry {
+  readonly upper: ProtocolDef;
+  readonly match: ReadonlyArray<readonly [number, unknown]>;
+}
+
+/** The runtime description of a protocol, shared by all its layers. */
+export interface ProtocolDef {
+  readonly name: string;
+  readonly fields: readonly FieldImpl[];
+  readonly index: ReadonlyMap<string, number>;
+  /** Static offset of each field from the layer start, or -1. */
+  readonly staticOff: Int32Array;
+  /** For bit fields: byte of the first covering byte relative to the run start; bytes to advance after it. */
+  readonly bitByte: Int32Array;
+  readonly advance: Int32Array;
+  /** Index of the first field whose offset or presence is not static. */
+  readonly firstDynamic: number;
+  /** Header size when the whole layout is static, else -1. */
+  readonly staticSize: number;
+  readonly layerLen: IntField_ | undefined;
+  readonly payloadLen: IntField_ | undefined;
+  readonly headerLen: IntField_ | undefined;
+  /** Field index -> the field holding its length / its count. */
+  readonly lengthFor: ReadonlyMap<number, IntField_>;
+  readonly countFor: ReadonlyMap<number, IntField_>;
+  readonly checksums: readonly number[];
+  readonly options: ProtocolOptionsImpl;
+  readonly binds: BindEntry[];
+  /** Fast dispatch on one selector field, rebuilt when binds change. */
+  dispatchField: number;
+  dispatchMap: Map<unknown, ProtocolDef> | undefined;
+  Layer: new () => LayerBase;
+  /** The public callable protocol. */
+  protocol: unknown;
+}
+
+/** Anything that owns a layer and wants to know when it changes. */
+export interface LayerOwner {
+  markDirty(): void;
+}
+
+/** Member names layers use themselves; fields may not take them. */
+export const RESERVED = new Set([
+  "proto", "set", "unset", "isSet", "toObject", "toJSON", "show", "summary", "span",
+  "constructor", "toString", "valueOf", "hasOwnProperty", "__proto__",
+]);
+
+/** Per-build scratch: resolved values and sizes. */
+export interface BuildScratch {
+  vals: unknown[];
+  present: boolean[];
+  size: number;
+}
+
+/** The base class of every generated layer class. */
+export class LayerBase {
+  declare readonly _d: ProtocolDef;
+  _b: Uint8Array | null = null;
+  _o = 0;
+  _h = 0;
+  _e = 0;
+  /** Declared end of the layer (by a length field), may exceed `_e` when truncated. */
+  _declEnd = -1;
+  _v: unknown[] | null = null;
+  _offs: Int32Array | null = null;
+  _c: unknown[] | null = null;
+  _owner: LayerOwner | null = null;
+  _bs: BuildScratch | null = null;
+
+  /** Return the protocol of this layer. */
+  get proto(): unknown {
+    return this._d.protocol;
+  }
+
+  /** Return where the layer sits in the dissected bytes, or undefined for a crafted layer. */
+  span(): { start: number; headerEnd: number; end: number } | undefined {
+    return this._b === null ? undefined : { start: this._o, headerEnd: this._h, end: this._e };
+  }
+
+  /** Set several fields at once (names and values as when building). */
+  set(values: object): this {
+    for (const [k, v] of Object.entries(values)) {
+      const i = this._d.index.get(k);
+      if (i === undefined) throw new UnknownFieldError(this._d.name, k);
+      this._setField(i, v);
+    }
+    return this;
+  }
+
+  /** Forget the values set for these fields so they are computed or defaulted again. */
+  unset(...names: string[]): this {
+    for (const k of names) {
+      const i = this._d.index.get(k);
+      if (i === undefined) throw new UnknownFieldError(this._d.name, k);
+      if (this._v !== null) this._v[i] = undefined;
+      if (this._c !== null) this._c[i] = undefined;
+    }
+    this._owner?.markDirty();
+    return this;
+  }
+
+  /** Return whether a field was set by the user (dissected fields count as set). */
+  isSet(name: string): boolean {
+    const i = this._d.index.get(name);
+    if (i === undefined) throw new UnknownFieldError(this._d.name, name);
+    return (this._v !== null && this._v[i] !== undefined) || (this._b !== null && this._present(i));
+  }
+
+  _setField(i: number, value: unknown): void {
+    const f = this._d.fields[i]!;
+    let v: unknown;
+    if (value === undefined) v = undefined;
+    else {
+      try {
+        v = f.normalize(value);
+      } catch (e) {
+        if (e instanceof RangeProblem) throw new FieldRangeError(this._d.name, f.name, value, e.message);
+        throw e;
+      }
+      if (f.kind === "list") for (const item of v as LayerBase[]) item._owner = this._owner;
+    }
+    if (this._v === null) this._v = new Array(this._d.fields.length);
+    this._v[i] = v;
+    if (this._c !== null) this._c[i] = undefined;
+    this._owner?.markDirty();
+  }
+
+  /** Whether field `i` is present in the dissected bytes. */
+  _present(i: number): boolean {
+    return this._offs === null || this._offs[2 * i]! >= 0;
+  }
+
+  /** The value of an unset field of a crafted layer. */
+  _unset(i: number): unknown {
+    const f = this._d.fields[i]!;
+    if (f.when !== undefined && !f.when(this as unknown as FieldValues)) return undefined;
+    return f.defaultValue();
+  }
+
+  /** Read a field that has no generated getter. */
+  _slow(i: number): unknown {
+    const f = this._d.fields[i]!;
+    const b = this._b!;
+    let o: number;
+    let end: number;
+    if (this._offs !== null) {
+      o = this._offs[2 * i]!;
+      if (o < 0) return undefined;
+      end = this._offs[2 * i + 1]!;
+    } else {
+      o = this._o + this._d.staticOff[i]!;
+      end = o + f.size;
+    }
+    if (f.kind === "list") {
+      if (this._c === null) this._c = new Array(this._d.fields.length);
+      let items = this._c[i] as LayerBase[] | undefined;
+      if (items === undefined) {
+        items = (f as ListField).readItems(b, o, end, this);
+        for (const it of items) it._owner = this._owner;
+        this._c[i] = items;
+      }
+      return items;
+    }
+    return f.read(b, o, end, this as unknown as FieldValues);
+  }
+
+  /** Return a detached plain object of every field's value. */
+  toObject(): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    const fields = this._d.fields;
+    for (let i = 0; i < fields.length; i++) {
+      const f = fields[i]!;
+      let v = (this as unknown as Record<string, unknown>)[f.name];
+      if (f.kind === "list" && Array.isArray(v)) v = (v as LayerBase[]).map((x) => x.toObject());
+      else if (v instanceof Uint8Array) v = v.slice();
+      out[f.name] = v;
+    }
+    return out;
+  }
+
+  /** Return the fields as JSON-safe values: numbers as numbers, addresses as strings, bytes as hex. */
+  toJSON(): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    const fields = this._d.fields;
+    for (let i = 0; i < fields.length; i++) {
+      const f = fields[i]!;
+      const v = (this as unknown as Record<string, unknown>)[f.name];
+      if (v === undefined) continue;
+      out[f.name] = f.kind === "list" ? (v as LayerBase[]).map((x) => x.toJSON()) : f.json(v);
+    }
+    return out;
+  }
+}
+
+function compileAccessors(def: ProtocolDef, proto: object): void {
+  const fields = def.fields;
+  for (let i = 0; i < fields.length; i++) {
+    const f = fields[i]!;
+    const dyn = i >= def.firstDynamic;
+    const expr = f.kind === "list" ? undefined : f.readExpr("b", "o");
+    let body = `const v = this._v;\n if (v !== null) { const x = v[${i}]; if (x !== undefined) return x; }\n`;
+    body += ` const b = this._b;\n if (b === null) return this._unset(${i});\n`;
+    if (expr === undefined) body += ` return this._slow(${i});`;
+    else if (!dyn) body += ` const o = this._o + ${def.staticOff[i]};\n return ${expr};`;
+    else body += ` const o = this._offs[${2 * i}];\n if (o < 0) return undefined;\n return ${expr};`;
+    const get = new Function(`return function get_${f.name}() {\n ${body}\n}`)() as () => unknown;
+    const set = function (this: LayerBase, value: unknown): void {
+      this._setField(i, value);
+    };
+    Object.defineProperty(proto, f.name, { get, set, enumerable: true, configurable: false });
+  }
+}
+
+/** Make the layer class for a protocol. */
+export function makeLayerClass(def: ProtocolDef): new () => LayerBase {
+  const Layer = class extends LayerBase {};
+  Object.defineProperty(Layer, "name", { value: `${def.name}Layer` });
+  Object.defineProperty(Layer.prototype, "_d", { value: def, enumerable: false });
+  compileAccessors(def, Layer.prototype);
+  return Layer;
+}
+
+function evalLength(f: FieldImpl, layer: LayerBase, def: ProtocolDef, i: number, pos: number): number {
+  const lf = def.lengthFor.get(i);
+  if (f instanceof BytesField || f instanceof StringField) {
+    if (f.length !== undefined) return f.length(layer as unknown as FieldValues);
+  }
+  if (lf !== undefined) {
+    const v = (layer as unknown as Record<string, number>)[lf.name]!;
+    return v * lf.scale - lf.adjust;
+  }
+  void pos;
+  return -1;
+}
+
+/**
+ * Lay out a dissected layer: point it at `b[off..limit)`, find where each non-static field sits,
+ * the header's end and the payload's end. Returns the error that stops dissection here, if any.
+ */
+export function layoutLayer(layer: LayerBase, b: Uint8Array, off: number, limit: number): WirecraftError | undefined {
+  const def = layer._d;
+  layer._b = b;
+  layer._o = off;
+  layer._v = null;
+  layer._c = null;
+  const fields = def.fields;
+  const n = fields.length;
+  let hdrLimit = limit;
+  if (def.staticSize >= 0) {
+    if (off + def.staticSize > limit) return truncatedAt(def, off, limit, n);
+    layer._offs = null;
+    layer._h = off + def.staticSize;
+  } else {
+    const offs = new Int32Array(2 * n);
+    layer._offs = offs;
+    const fd = def.firstDynamic;
+    for (let i = 0; i < fd; i++) {
+      const s = off + def.staticOff[i]!;
+      const f = fields[i]!;
+      offs[2 * i] = s;
+      offs[2 * i + 1] = f.bits ? s + ((f as IntField_).bitShift + f.bits + 7 >> 3) : s + f.size;
+    }
+    for (let i = fd; i < n; i++) offs[2 * i] = -1;
+    let pos = off;
+    if (fd > 0) {
+      const last = fields[fd - 1]!;
+      pos = last.bits ? off + def.staticOff[fd - 1]! + def.advance[fd - 1]! - def.bitByte[fd - 1]! : offs[2 * (fd - 1) + 1]!;
+      if (pos > limit) return truncatedAt(def, off, limit, fd);
+      const hl = def.headerLen;
+      if (hl !== undefined && hl.index < fd) {
+        const L = (layer as unknown as Record<string, number>)[hl.name]! * hl.scale - hl.adjust;
+        if (L < pos - off) return new MalformedError(def.name, hl.name, off + def.staticOff[hl.index]!, `header length ${L} is less than the ${pos - off} bytes of fixed header`);
+        hdrLimit = Math.min(limit, off + L);
+      }
+    }
+    for (let i = fd; i < n; i++) {
+      const f = fields[i]!;
+      if (f.when !== undefined) {
+        let ok: unknown;
+        try {
+          ok = f.when(layer as unknown as FieldValues);
+        } catch (e) {
+          return new MalformedError(def.name, f.name, pos, `condition failed: ${(e as Error).message}`);
+        }
+        if (!ok) continue;
+      }
+      let size: number;
+      let start = pos;
+      if (f.bits) {
+        start = pos + def.bitByte[i]!;
+        size = ((f as IntField_).bitShift + f.bits + 7) >> 3;
+        if (start + size > hdrLimit) return truncatedField(def, f, start, size, hdrLimit);
+        offs[2 * i] = start;
+        offs[2 * i + 1] = start + size;
+        pos += def.advance[i]!;
+        continue;
+      }
+      if (f.size >= 0) size = f.size;
+      else if (f.kind === "list") {
+        const r = (f as ListField).spanAt(b, pos, hdrLimit, layer, def.lengthFor.get(i), def.countFor.get(i));
+        if (typeof r !== "number") return r;
+        size = r;
+      } else if (f instanceof PaddingField) size = f.padAt(pos - off);
+      else {
+        let L: number;
+        try {
+          L = evalLength(f, layer, def, i, pos);
+        } catch (e) {
+          return new MalformedError(def.name, f.name, pos, `length failed: ${(e as Error).message}`);
+        }
+        if (L === -1 && f instanceof StringField && (f.prefix || f.terminated)) {
+          L = f.spanAt(b, pos, hdrLimit);
+          if (L < 0) return f.terminated
+            ? new MalformedError(def.name, f.name, pos, "no NUL terminator before the end of the layer")
+            : truncatedField(def, f, pos, f.prefix, hdrLimit);
+        } else if (L === -1 && !hasLengthSource(f, def, i)) L = hdrLimit - pos;
+        if (!Number.isInteger(L) || L < 0) return new MalformedError(def.name, f.name, pos, `length ${L} is not a valid byte count`);
+        size = L;
+      }
+      if (pos + size > hdrLimit) return truncatedField(def, f, pos, size, hdrLimit);
+      offs[2 * i] = start;
+      offs[2 * i + 1] = start + size;
+      pos += size;
+      if (f === def.headerLen) {
+        const L = (layer as unknown as Record<string, number>)[f.name]! * def.headerLen.scale - def.headerLen.adjust;
+        if (L < pos - off) return new MalformedError(def.name, f.name, start, `header length ${L} is less than the ${pos - off} bytes before it`);
+        hdrLimit = Math.min(limit, off + L);
+      }
+    }
+    layer._h = pos;
+  }
+  // Where the payload ends: a length field may say so; trailing bytes become padding.
+  let end = limit;
+  layer._declEnd = -1;
+  const ll = def.layerLen ?? def.payloadLen;
+  if (ll !== undefined && layer._present(ll.index)) {
+    const L = (layer as unknown as Record<string, number>)[ll.name]! * ll.scale - ll.adjust;
+    const base = ll === def.layerLen ? off : layer._h;
+    if (base + L < layer._h) {
+      return new MalformedError(def.name, ll.name, fieldOffset(layer, ll.index), `length ${L} is less than the ${layer._h - off}-byte header`);
+    }
+    layer._declEnd = base + L;
+    if (base + L < end) end = base + L;
+  }
+  layer._e = end;
+  const validate = def.options.validate;
+  if (validate !== undefined) {
+    let reason: string | undefined;
+    try {
+      reason = validate(layer as never);
+    } catch (e) {
+      reason = (e as Error).message;
+    }
+    if (reason !== undefined) return new MalformedError(def.name, "", off, reason);
+  }
+  return undefined;
+}
+
+function hasLengthSource(f: FieldImpl, def: ProtocolDef, i: number): boolean {
+  return ((f instanceof BytesField || f instanceof StringField) && f.length !== undefined) || def.lengthFor.has(i);
+}
+
+/** Absolute offset of field `i` in a dissected layer. */
+export function fieldOffset(layer: LayerBase, i: number): number {
+  return layer._offs !== null ? layer._offs[2 * i]! : layer._o + layer._d.staticOff[i]!;
+}
+
+function truncatedAt(def: ProtocolDef, off: number, limit: number, upTo: number): TruncatedError {
+  for (let i = 0; i < upTo; i++) {
+    const f = def.fields[i]!;
+    const s = off + def.staticOff[i]!;
+    const size = f.bits ? ((f as IntField_).bitShift + f.bits + 7) >> 3 : f.size;
+    if (s + size > limit) return truncatedField(def, f, s, size, limit);
+  }
+  return new TruncatedError(def.name, def.fields[0]?.name ?? "", off, def.staticSize, limit - off);
+}
+
+function truncatedField(def: ProtocolDef, f: FieldImpl, at: number, size: number, limit: number): TruncatedError {
+  return new TruncatedError(def.name, f.name, at, size, Math.max(0, limit - at));
+}

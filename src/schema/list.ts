@@ -1,0 +1,113 @@
+/**
+ * Lists: repeated sub-structures (TLV options, records), each item a layer of an item protocol.
+ * A list ends after a count, after a byte length, or at the end of its layer.
+ */
+import { MalformedError, type WirecraftError } from "../errors.js";
+import type { FieldValues } from "./expression.js";
+import { FieldImpl, RangeProblem, type IntField_, type LengthSpec } from "./field.js";
+import { layoutLayer, type LayerBase, type ProtocolDef } from "./layer.js";
+
+/** Most items a list may hold when dissecting; a bound against hostile input. */
+export const MAX_LIST_ITEMS = 65536;
+
+/** A list of items of one protocol. */
+export class ListField extends FieldImpl {
+  readonly kind = "list";
+  readonly item: ProtocolDef;
+  readonly countSource: LengthSpec | undefined;
+  readonly lengthSource: LengthSpec | undefined;
+  count: ((l: FieldValues) => number) | undefined = undefined;
+  length: ((l: FieldValues) => number) | undefined = undefined;
+  constructor(item: ProtocolDef, options: { count?: LengthSpec; length?: LengthSpec; when?: string | ((l: FieldValues) => unknown); hex?: boolean; required?: boolean; doc?: string }) {
+    super(options);
+    this.item = item;
+    this.countSource = options.count;
+    this.lengthSource = options.length;
+  }
+
+  /** Walk the items at `off`; return the bytes they take, or the error that stops them. */
+  spanAt(b: Uint8Array, off: number, limit: number, layer: LayerBase, lengthField: IntField_ | undefined, countField: IntField_ | undefined): number | WirecraftError {
+    const owner = layer._d.name;
+    let count = -1;
+    let end = limit;
+    try {
+      if (this.count !== undefined) count = this.count(layer as unknown as FieldValues);
+      else if (countField !== undefined) count = (layer as unknown as Record<string, number>)[countField.name]!;
+      if (this.length !== undefined) end = off + this.length(layer as unknown as FieldValues);
+      else if (lengthField !== undefined) end = off + (layer as unknown as Record<string, number>)[lengthField.name]! * lengthField.scale - lengthField.adjust;
+    } catch (e) {
+      return new MalformedError(owner, this.name, off, `list bound failed: ${(e as Error).message}`);
+    }
+    if (!Number.isInteger(end) || end < off) return new MalformedError(owner, this.name, off, `list length ${end - off} is not a valid byte count`);
+    if (end > limit) {
+      return new MalformedError(owner, this.name, off, `list of ${end - off} byte(s) runs past the end of the layer (${limit - off} available)`);
+    }
+    const probe = new this.item.Layer();
+    let pos = off;
+    let n = 0;
+    while (count >= 0 ? n < count : pos < end) {
+      if (n >= MAX_LIST_ITEMS) return new MalformedError(owner, this.name, pos, `more than ${MAX_LIST_ITEMS} items`);
+      const err = layoutLayer(probe, b, pos, end);
+      if (err !== undefined) return err;
+      const size = probe._h - pos;
+      if (size <= 0) return new MalformedError(owner, this.name, pos, "a list item of zero length");
+      pos += size;
+      n++;
+    }
+    if (count >= 0 && this.length === undefined && lengthField === undefined) return pos - off;
+    return end - off;
+  }
+
+  /** Dissect the items in `b[off..end)`. */
+  readItems(b: Uint8Array, off: number, end: number, layer: LayerBase): LayerBase[] {
+    let count = -1;
+    if (this.count !== undefined) count = this.count(layer as unknown as FieldValues);
+    else {
+      const cf = layer._d.countFor.get(this.index);
+      if (cf !== undefined) count = (layer as unknown as Record<string, number>)[cf.name]!;
+    }
+    const items: LayerBase[] = [];
+    let pos = off;
+    while (count >= 0 ? items.length < count : pos < end) {
+      const it = new this.item.Layer();
+      if (layoutLayer(it, b, pos, end) !== undefined) break;
+      items.push(it);
+      pos = it._h;
+    }
+    return items;
+  }
+
+  read(): unknown {
+    throw new Error("lists are read through their layer");
+  }
+
+  normalize(value: unknown): LayerBase[] {
+    if (!Array.isArray(value)) throw new RangeProblem(`expects an array of ${this.item.name} items`);
+    const make = this.item.protocol as (init: object) => LayerBase;
+    return value.map((v) => {
+      if (v !== null && typeof v === "object" && "_d" in v) {
+        if ((v as LayerBase)._d !== this.item) throw new RangeProblem(`expects ${this.item.name} items, got ${(v as LayerBase)._d.name}`);
+        return v as LayerBase;
+      }
+      if (v === null || typeof v !== "object") throw new RangeProblem(`expects ${this.item.name} items as objects`);
+      return make(v as object);
+    });
+  }
+
+  write(): void {
+    throw new Error("lists are written through their layer");
+  }
+
+  defaultValue(): LayerBase[] {
+    return [];
+  }
+
+  override format(value: unknown): string {
+    return value === undefined ? "(absent)" : `${(value as unknown[]).length} item(s)`;
+  }
+
+  override describeKind(): string {
+    const bound = this.countSource !== undefined ? ` count ${String(this.countSource)}` : this.lengthSource !== undefined ? ` length ${String(this.lengthSource)}` : "";
+    return `list(${this.item.name}${bound})`;
+  }
+}

@@ -1,0 +1,300 @@
+/**
+ * `defineProtocol`: turn a declaration (an ordered record of fields) into a protocol: a function
+ * that crafts layers, with the layer class, the static layout and the type of its values inferred.
+ */
+import { DefinitionError } from "../errors.js";
+import { compileExpression, type FieldValues } from "./expression.js";
+import {
+  BytesField, field as baseField, FieldImpl, IntField_, StringField,
+  type CommonOptions, type Field, type InitOf, type LengthSpec, type ReadOf,
+} from "./field.js";
+import { LayerBase, makeLayerClass, RESERVED, type BindEntry, type ProtocolDef } from "./layer.js";
+import { ListField } from "./list.js";
+
+/** A protocol's declaration: field names to fields, in wire order. */
+export type Shape = { readonly [name: string]: Field };
+
+type Simplify<T> = { [K in keyof T]: T[K] } & {};
+type IsOptional<F> = F extends Field<unknown, unknown, infer O> ? O : true;
+
+/** The values of a layer as read: every field present. */
+export type Values<S extends Shape> = { -readonly [K in keyof S]: ReadOf<S[K]> };
+/** The values accepted when building: defaulted and computed fields optional. */
+export type InitValues<S extends Shape> = Simplify<
+  { [K in keyof S as IsOptional<S[K]> extends false ? K : never]: InitOf<S[K]> } &
+  { [K in keyof S as IsOptional<S[K]> extends false ? never : K]?: InitOf<S[K]> }
+>;
+
+/** Methods every layer has besides its fields. */
+export interface LayerMethods<S extends Shape = Shape> {
+  /** Return the protocol of this layer. */
+  readonly proto: Protocol<S>;
+  /** Set several fields at once, with the values accepted when building. */
+  set(values: Partial<InitValues<S>>): this;
+  /** Forget set values so they are computed or defaulted again. */
+  unset(...names: (keyof S & string)[]): this;
+  /** Return whether the user (or the wire) gave this field a value. */
+  isSet(name: keyof S & string): boolean;
+  /** Return a detached plain object of the values. */
+  toObject(): Values<S>;
+  /** Return the values as JSON-safe data. */
+  toJSON(): Record<string, unknown>;
+  /** Return the layer's indented field tree. */
+  show(): string;
+  /** Return a one-line summary of the layer. */
+  summary(): string;
+  /** Return where a dissected layer sits in its bytes. */
+  span(): { start: number; headerEnd: number; end: number } | undefined;
+}
+
+/** A layer of protocol `S`: its field values as properties, and the layer methods. */
+export type Layer<S extends Shape = Shape> = Values<S> & LayerMethods<S>;
+
+/** Any layer of any protocol. */
+export type AnyLayer = LayerMethods<never>;
+
+/** Options a declaration may give besides its fields. */
+export interface ProtocolOptions<V> {
+  /** The one-line summary of a layer (after the protocol name). */
+  summary?: (layer: V) => string;
+  /** Choose the next layer's protocol by a function; binds are consulted when it returns undefined. */
+  next?: (layer: V) => AnyProtocol | undefined;
+  /** The ones'-complement sum of this layer's pseudo-header for an upper protocol (IP layers). */
+  pseudoHeaderSum?: (layer: V, protocol: number, length: number) => number;
+  /** Return a reason when a dissected layer is malformed. */
+  validate?: (layer: V) => string | undefined;
+}
+
+/** A field as `describe()` and tools see it. */
+export interface FieldInfo {
+  readonly name: string;
+  readonly kind: string;
+  /** Width in bits, or undefined when variable. */
+  readonly bits: number | undefined;
+  readonly default: unknown;
+  readonly hex: boolean;
+  readonly conditional: boolean;
+  readonly computed: "length" | "count" | "checksum" | undefined;
+  readonly names: ReadonlyMap<number, string> | undefined;
+  readonly doc: string | undefined;
+}
+
+/** What every protocol has, whatever its fields. */
+export interface ProtocolBase {
+  /** The protocol's name, as the RFC writes it. */
+  readonly name: string;
+  /** The fields, in wire order. */
+  readonly fields: readonly FieldInfo[];
+  /** Return whether `layer` is a layer of this protocol. */
+  is(layer: unknown): boolean;
+}
+
+/** A protocol: call it to craft a layer. */
+export interface Protocol<S extends Shape = Shape> extends ProtocolBase {
+  (...init: {} extends InitValues<S> ? [values?: InitValues<S>] : [values: InitValues<S>]): Layer<S>;
+  /** The declaration this protocol was made from. */
+  readonly shape: S;
+  /** Return whether `layer` is a layer of this protocol. */
+  is(layer: unknown): layer is Layer<S>;
+  /** Parse bytes strictly as this protocol and what it carries; throws a typed error naming layer, field and offset. */
+  parse(bytes: Uint8Array): Layer<S>;
+}
+
+/** Any protocol. */
+export type AnyProtocol = ProtocolBase;
+
+/** The read values of a protocol: `Infer<typeof IPv4>`. */
+export type Infer<P> = P extends Protocol<infer S> ? Values<S> : never;
+/** The build values of a protocol: `InferInit<typeof IPv4>`. */
+export type InferInit<P> = P extends Protocol<infer S> ? InitValues<S> : never;
+/** The layer type of a protocol. */
+export type LayerOf<P> = P extends Protocol<infer S> ? Layer<S> : never;
+
+const defs = new WeakMap<object, ProtocolDef>();
+
+/** Return the runtime description of a protocol (internal). */
+export function defOf(p: unknown): ProtocolDef {
+  const d = defs.get(p as object);
+  if (d === undefined) throw new TypeError("not a wirecraft protocol");
+  return d;
+}
+
+function compileSpec(proto: string, f: FieldImpl, what: string, spec: LengthSpec | ((l: FieldValues) => unknown), known: readonly string[]): (l: FieldValues) => number {
+  if (typeof spec === "number") return () => spec;
+  if (typeof spec === "function") return spec as (l: FieldValues) => number;
+  try {
+    return compileExpression(spec, known);
+  } catch (e) {
+    throw new DefinitionError(proto, `field "${f.name}": ${what}: ${(e as Error).message}`);
+  }
+}
+
+/** Declare a protocol from an ordered record of fields. */
+export function defineProtocol<const S extends Shape>(name: string, shape: S, options: ProtocolOptions<Values<S>> = {}): Protocol<S> {
+  if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(name)) throw new DefinitionError(name || "(unnamed)", "a protocol name is an identifier");
+  const fields: FieldImpl[] = [];
+  const index = new Map<string, number>();
+  for (const [fname, f] of Object.entries(shape)) {
+    if (!(f instanceof FieldImpl)) throw new DefinitionError(name, `"${fname}" is not a field (use field.uint8(), field.bytes()…)`);
+    if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(fname)) throw new DefinitionError(name, `field name "${fname}" is not an identifier`);
+    if (RESERVED.has(fname)) throw new DefinitionError(name, `field name "${fname}" is reserved for a layer method`);
+    if (f.index !== -1) throw new DefinitionError(name, `field "${fname}" is already used by another protocol (make a new field per protocol)`);
+    f.name = fname;
+    f.index = fields.length;
+    index.set(fname, fields.length);
+    fields.push(f);
+  }
+  const n = fields.length;
+  const staticOff = new Int32Array(n).fill(-1);
+  const bitByte = new Int32Array(n);
+  const advance = new Int32Array(n);
+  let firstDynamic = n;
+  let pos = 0;
+  let isStatic = true;
+  let runStart = -1;
+  let runBits = 0;
+  const closeRun = (upTo: number) => {
+    if (runStart < 0) return;
+    if (runBits % 8 !== 0) {
+      const names = fields.slice(runStart, upTo).map((x) => `${x.name}:${x.bits}`).join(", ");
+      throw new DefinitionError(name, `bit fields ${names} add up to ${runBits} bits, which does not end on a byte boundary`);
+    }
+    advance[upTo - 1] = runBits / 8;
+    if (isStatic) pos += runBits / 8;
+    runStart = -1;
+    runBits = 0;
+  };
+  const lengthFor = new Map<number, IntField_>();
+  const countFor = new Map<number, IntField_>();
+  let layerLen: IntField_ | undefined;
+  let payloadLen: IntField_ | undefined;
+  let headerLen: IntField_ | undefined;
+  const checksums: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const f = fields[i]!;
+    const earlier = fields.slice(0, i).map((x) => x.name);
+    if (f.whenSource !== undefined) {
+      if (f.bits) throw new DefinitionError(name, `bit field "${f.name}" cannot be conditional`);
+      f.when = compileSpec(name, f, "condition", f.whenSource, earlier);
+    }
+    if (f.bits) {
+      if (runStart < 0) { runStart = i; runBits = 0; }
+      (f as IntField_).bitShift = runBits % 8;
+      bitByte[i] = runBits >> 3;
+      if (isStatic) staticOff[i] = pos + (runBits >> 3);
+      runBits += f.bits;
+      continue;
+    }
+    closeRun(i);
+    if (f instanceof BytesField || f instanceof StringField) {
+      if (f.lengthSource !== undefined && typeof f.lengthSource !== "number") f.length = compileSpec(name, f, "length", f.lengthSource, earlier);
+    }
+    if (f instanceof ListField) {
+      if (f.countSource !== undefined) f.count = compileSpec(name, f, "count", f.countSource, earlier);
+      if (f.lengthSource !== undefined) f.length = compileSpec(name, f, "length", f.lengthSource, earlier);
+    }
+    if (isStatic && (f.size < 0 || f.when !== undefined)) {
+      isStatic = false;
+      firstDynamic = i;
+    }
+    if (isStatic) {
+      staticOff[i] = pos;
+      pos += f.size;
+    }
+  }
+  closeRun(n);
+  for (const f of fields) {
+    if (!(f instanceof IntField_)) continue;
+    if (f.enumNames && f.flagBits) throw new DefinitionError(name, `field "${f.name}" cannot have both enum and flags`);
+    if (f.lengthOf !== undefined) {
+      const t = f.lengthOf;
+      if (t === "layer") layerLen = f;
+      else if (t === "payload") payloadLen = f;
+      else if (t === "header") headerLen = f;
+      else {
+        const ti = index.get(t);
+        if (ti === undefined) throw new DefinitionError(name, `field "${f.name}" is the length of "${t}", which is not "layer", "header", "payload" or a field`);
+        const target = fields[ti]!;
+        if (target.size >= 0 || target.bits) throw new DefinitionError(name, `field "${f.name}" is the length of "${t}", which has a fixed size`);
+        if (ti < f.index) throw new DefinitionError(name, `length field "${f.name}" must come before "${t}"`);
+        lengthFor.set(ti, f);
+      }
+      if (!(f.scale > 0)) throw new DefinitionError(name, `field "${f.name}" has a scale that is not positive`);
+    }
+    if (f.countOf !== undefined) {
+      const ti = index.get(f.countOf);
+      if (ti === undefined || !(fields[ti] instanceof ListField)) throw new DefinitionError(name, `field "${f.name}" counts "${f.countOf}", which is not a list field`);
+      if (ti < f.index) throw new DefinitionError(name, `count field "${f.name}" must come before "${f.countOf}"`);
+      countFor.set(ti, f);
+    }
+    if (f.checksum !== undefined) checksums.push(f.index);
+  }
+  const def: ProtocolDef = {
+    name, fields, index, staticOff, bitByte, advance, firstDynamic,
+    staticSize: firstDynamic === n ? pos : -1,
+    layerLen, payloadLen, headerLen, lengthFor, countFor, checksums,
+    options: options as ProtocolDef["options"],
+    binds: [], dispatchField: -1, dispatchMap: undefined,
+    Layer: LayerBase, protocol: undefined,
+  };
+  def.Layer = makeLayerClass(def);
+  const Ctor = def.Layer;
+  const make = function (values?: object): LayerBase {
+    const layer = new Ctor();
+    if (values !== undefined) layer.set(values);
+    return layer;
+  };
+  Object.defineProperty(make, "name", { value: name });
+  const info: FieldInfo[] = fields.map((f) => ({
+    name: f.name,
+    kind: f.describeKind(),
+    bits: f.bits ? f.bits : f.size >= 0 ? f.size * 8 : undefined,
+    default: f.required ? undefined : f.defaultValue(),
+    hex: f.hex,
+    conditional: f.when !== undefined,
+    computed: f.auto,
+    names: f instanceof IntField_ ? (f.enumNames ?? (f.flagBits ? new Map(f.flagBits) : undefined)) : undefined,
+    doc: f.doc,
+  }));
+  Object.assign(make, {
+    shape,
+    fields: info,
+    is: (layer: unknown) => layer instanceof Ctor,
+    parse: (bytes: Uint8Array) => {
+      if (hooks.parse === undefined) throw new Error("wirecraft: packet module not loaded");
+      return hooks.parse(bytes, def);
+    },
+  });
+  def.protocol = make;
+  defs.set(make, def);
+  return make as unknown as Protocol<S>;
+}
+
+type ListF<P, O> = P extends Protocol<infer S>
+  ? Field<O extends { when: unknown } ? Layer<S>[] | undefined : Layer<S>[], readonly (InitValues<S> | Layer<S>)[], O extends { required: true } ? false : true>
+  : never;
+
+/** Options of list fields. */
+export interface ListOptions extends CommonOptions {
+  /** Number of items: constant, expression over earlier fields, or function. */
+  readonly count?: LengthSpec;
+  /** Byte length of the whole list. Omit both for "to the end of the layer". */
+  readonly length?: LengthSpec;
+}
+
+/** Field constructors, lists included. */
+export const field = {
+  ...baseField,
+  /** A list of `item` layers, bounded by `count`, `length`, a count/length field, or the end of the layer. */
+  list: <P extends AnyProtocol, const O extends ListOptions = {}>(item: P, o?: O & ListOptions): ListF<P, O> =>
+    new ListField(defOf(item), o ?? {}) as unknown as ListF<P, O>,
+};
+
+/** Set by the packet module: strict parsing of bytes as a protocol (avoids an import cycle). */
+export const hooks: { parse?: (bytes: Uint8Array, def: ProtocolDef) => LayerBase } = {};
+
+/** Parse `bytes` strictly as `protocol` and what it carries; throw a typed error on bad input. */
+export function parseStrict<P extends AnyProtocol>(protocol: P, bytes: Uint8Array): LayerOf<P> {
+  if (hooks.parse === undefined) throw new Error("wirecraft: packet module not loaded");
+  return hooks.parse(bytes, defOf(protocol)) as unknown as LayerOf<P>;
+}
