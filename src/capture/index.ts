@@ -17,13 +17,10 @@ export {
   type NameEntry,
   PcapngBlockType,
   type PcapngInterface,
-  type PcapngInterfaceInit,
   PcapngReader,
   type PcapngSection,
-  PcapngWriter,
-  type PcapngWriterOptions,
-  encodePcapng,
   isPcapng,
   readPcapngSync,
 } from "./pcapng.js";
+export { type PcapngInterfaceInit, PcapngWriter, type PcapngWriterOptions, encodePcapng } from "./pcapng-writer.js";
 export { CaptureReader, type CaptureSource, type ReadOptions, type WriteOptions, readPcap, writePcap } from "./read.js";

@@ -11,7 +11,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { encodePcap, readPcapSync } from "./pcap.js";
-import { PcapngWriter, readPcapngSync } from "./pcapng.js";
+import { readPcapngSync } from "./pcapng.js";
+import { PcapngWriter } from "./pcapng-writer.js";
 import { readPcap, writePcap } from "./read.js";
 import { type CaptureRecord, LinkType, formatTime } from "./record.js";
 

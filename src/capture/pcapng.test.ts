@@ -3,7 +3,8 @@ import assert from "node:assert/strict";
 import { Writable } from "node:stream";
 import { block, concat, epb, idb, isb, nrb, opt, shb, spb, u64 } from "./builders.test.js";
 import { CaptureError } from "./errors.js";
-import { PcapngWriter, encodePcapng, isPcapng, readPcapngSync } from "./pcapng.js";
+import { isPcapng, readPcapngSync } from "./pcapng.js";
+import { PcapngWriter, encodePcapng } from "./pcapng-writer.js";
 import { type CaptureRecord, LinkType } from "./record.js";
 
 const T = 1700000000_123456789n;

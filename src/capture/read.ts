@@ -16,8 +16,8 @@ import {
   PcapngDecoder,
   type PcapngInterface,
   type PcapngSection,
-  PcapngWriter,
 } from "./pcapng.js";
+import { PcapngWriter } from "./pcapng-writer.js";
 import type { CaptureRecord, RecordInit } from "./record.js";
 
 /** A capture source: a file path ("-" for stdin), a Node stream, async chunks or bytes. */
