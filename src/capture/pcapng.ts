@@ -178,7 +178,6 @@ function text(buf: Uint8Array, start: number, len: number): string {
 
 /** Call `fn` for each option in `[start, end)`; stop at opt_endofopt. */
 function eachOption(
-  buf: Uint8Array,
   dv: DataView,
   start: number,
   end: number,
@@ -195,7 +194,6 @@ function eachOption(
     fn(code, p + 4, len);
     p += 4 + ((len + 3) & ~3);
   }
-  void buf;
 }
 
 interface LocalInterface {
@@ -283,7 +281,7 @@ export class PcapngDecoder implements Decoder {
       interface: i.index,
     };
     if (optStart < end) {
-      eachOption(buf, dv, optStart, end, le, offset, (code, at, n) => {
+      eachOption(dv, optStart, end, le, offset, (code, at, n) => {
         if (code === 1 && record.comment === undefined) record.comment = text(buf, at, n);
       });
     }
@@ -313,7 +311,7 @@ export class PcapngDecoder implements Decoder {
       versionMinor,
       sectionLength: dv.getBigInt64(pos + 16, le),
     };
-    eachOption(buf, dv, pos + 24, pos + len - 4, le, offset, (code, at, n) => {
+    eachOption(dv, pos + 24, pos + len - 4, le, offset, (code, at, n) => {
       if (code === 1) section.comment ??= text(buf, at, n);
       else if (code === 2) section.hardware = text(buf, at, n);
       else if (code === 3) section.os = text(buf, at, n);
@@ -335,7 +333,7 @@ export class PcapngDecoder implements Decoder {
       tsresol: 6,
       tsoffset: 0n,
     };
-    eachOption(buf, dv, pos + 16, pos + len - 4, le, offset, (code, at, n) => {
+    eachOption(dv, pos + 16, pos + len - 4, le, offset, (code, at, n) => {
       if (code === 1) info.comment ??= text(buf, at, n);
       else if (code === 2) info.name = text(buf, at, n);
       else if (code === 3) info.description = text(buf, at, n);
@@ -374,7 +372,7 @@ export class PcapngDecoder implements Decoder {
     const i = this.iface(dv.getUint32(pos + 8, le), offset, "interface statistics block");
     const stats: InterfaceStatistics = { interface: i.index, time: i.clock(dv.getUint32(pos + 12, le), dv.getUint32(pos + 16, le)) };
     const keys = [undefined, undefined, undefined, undefined, "received", "dropped", "filterAccepted", "osDropped", "delivered"] as const;
-    eachOption(buf, dv, pos + 20, pos + len - 4, le, offset, (code, at, n) => {
+    eachOption(dv, pos + 20, pos + len - 4, le, offset, (code, at, n) => {
       if (code === 1) stats.comment ??= text(buf, at, n);
       else if ((code === 2 || code === 3) && n >= 8) {
         const t = i.clock(dv.getUint32(at, le), dv.getUint32(at + 4, le));
