@@ -11,6 +11,8 @@ export const ErrorCode = {
   TRUNCATED: "ERR_TRUNCATED",
   MALFORMED: "ERR_MALFORMED",
   LINK: "ERR_LINK",
+  CAPTURE_FORMAT: "ERR_CAPTURE_FORMAT",
+  CAPTURE_TRUNCATED: "ERR_CAPTURE_TRUNCATED",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

@@ -17,6 +17,7 @@ export type {
 } from "./schema/field.js";
 export type { FieldValues } from "./schema/expression.js";
 export { parseHex, toHex } from "./schema/address.js";
+export { invert } from "./schema/field.js";
 export { bind } from "./packet/bind.js";
 export { packet, dissect, createDissector, Packet } from "./packet/packet.js";
 export type { DissectOptions, ChecksumCheck, LayerInput } from "./packet/packet.js";
@@ -28,3 +29,14 @@ export { Ethernet, EtherType } from "./protocols/ethernet.js";
 export { IPv4, IpProtocol } from "./protocols/ipv4.js";
 export { IPv6 } from "./protocols/ipv6.js";
 export { UDP } from "./protocols/udp.js";
+export {
+  CaptureError, LinkType, formatTime, parseTime, PcapReader, PcapWriter, encodePcap, isPcap, readPcapSync,
+  PcapngBlockType, PcapngReader, isPcapng, readPcapngSync, PcapngWriter, encodePcapng, CaptureReader,
+  readPcap, writePcap, PCAP_MAGIC, PCAP_MAGIC_NS,
+} from "./capture/index.js";
+export type {
+  CaptureErrorCode, CaptureRecord, RecordInit, LinkTypeName, PcapHeader, PcapWriterOptions,
+  InterfaceStatistics, NameEntry, PcapngInterface, PcapngSection, PcapngInterfaceInit, PcapngWriterOptions,
+  CaptureSource, ReadOptions, WriteOptions,
+} from "./capture/index.js";
+export { registerLinkType, protocolForLinkType } from "./capture/link.js";

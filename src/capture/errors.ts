@@ -1,3 +1,5 @@
+import { WirecraftError } from "../errors.js";
+
 /** Stable codes of capture-file errors. */
 export type CaptureErrorCode = "ERR_CAPTURE_FORMAT" | "ERR_CAPTURE_TRUNCATED";
 
@@ -7,17 +9,15 @@ export type CaptureErrorCode = "ERR_CAPTURE_FORMAT" | "ERR_CAPTURE_TRUNCATED";
  * `offset` is the byte offset in the file where the bad structure starts (the file header, record
  * or block that could not be read). Readers yield every good record before throwing one.
  */
-export class CaptureError extends Error {
+export class CaptureError extends WirecraftError {
   /** The stable error code. */
-  readonly code: CaptureErrorCode;
+  declare readonly code: CaptureErrorCode;
   /** The byte offset in the file of the structure that is wrong. */
   readonly offset: number;
 
   /** Create an error; the message should name what was wrong. */
   constructor(code: CaptureErrorCode, offset: number, message: string) {
-    super(message);
-    this.name = "CaptureError";
-    this.code = code;
+    super(code, message);
     this.offset = offset;
   }
 }

@@ -29,7 +29,8 @@ export function showLayer(layer: LayerBase, built: boolean, indent = ""): string
       for (const it of items) out += showLayer(it, built, indent + "   | ");
       continue;
     }
-    out += label + f.format(v) + "\n";
+    const computed = !built && layer._b === null && f.auto !== undefined && (layer._v === null || layer._v[i] === undefined);
+    out += label + (computed ? `(computed ${f.auto})` : f.format(v)) + "\n";
   }
   return out;
 }

@@ -253,7 +253,7 @@ export class Packet implements LayerOwner {
         if (!l._present(ci)) continue;
         const f = def.fields[ci] as IntField_;
         const at = fieldOffset(l, ci);
-        const copy = src.slice();
+        const copy = new Uint8Array(src); // a copy: Buffer#slice would be a view and zero the caller's bytes
         f.write(copy, at, 0);
         const lower = i > 0 ? this._l[i - 1] : undefined;
         const end = l._e;

@@ -8,6 +8,9 @@
  *   |  EtherType (2)  |
  */
 import { defineProtocol, field, type Infer } from "../schema/protocol.js";
+import { invert } from "../schema/field.js";
+import { registerLinkType } from "../capture/link.js";
+import { LinkType } from "../capture/record.js";
 
 /** EtherType values. */
 export const EtherType = {
@@ -23,7 +26,7 @@ export const EtherType = {
   Loopback: 0x9000,
 } as const;
 
-const names = Object.fromEntries(Object.entries(EtherType).map(([k, v]) => [v, k])) as { [v: number]: string };
+const names = invert(EtherType);
 
 /** An Ethernet II header. */
 export const Ethernet = defineProtocol("Ethernet", {
@@ -34,3 +37,5 @@ export const Ethernet = defineProtocol("Ethernet", {
   summary: (l) => `${l.src} > ${l.dst}`,
 });
 export type Ethernet = Infer<typeof Ethernet>;
+
+registerLinkType(LinkType.ETHERNET, Ethernet);

@@ -13,10 +13,13 @@
  */
 import { parseIPv4 } from "../schema/address.js";
 import { defineProtocol, field, type Infer } from "../schema/protocol.js";
+import { invert } from "../schema/field.js";
 import { bind } from "../packet/bind.js";
 import { internetChecksum, onesComplementSum } from "../packet/checksum.js";
 import { Ethernet, EtherType } from "./ethernet.js";
 import { Raw } from "./raw.js";
+import { registerLinkType } from "../capture/link.js";
+import { LinkType } from "../capture/record.js";
 
 /** IP protocol numbers (IANA). */
 export const IpProtocol = {
@@ -25,7 +28,7 @@ export const IpProtocol = {
 } as const;
 
 /** Names of IP protocol numbers, for enum fields. */
-export const ipProtocolNames = Object.fromEntries(Object.entries(IpProtocol).map(([k, v]) => [v, k])) as { [v: number]: string };
+export const ipProtocolNames = invert(IpProtocol);
 
 const scratch = new Uint8Array(8);
 
@@ -59,3 +62,4 @@ export type IPv4 = Infer<typeof IPv4>;
 
 bind(Ethernet, IPv4, { type: EtherType.IPv4 });
 bind(IPv4, IPv4, { protocol: IpProtocol.IPv4 });
+registerLinkType(LinkType.IPV4, IPv4);

@@ -14,6 +14,8 @@ import { bind } from "../packet/bind.js";
 import { onesComplementSum } from "../packet/checksum.js";
 import { Ethernet, EtherType } from "./ethernet.js";
 import { IPv4, IpProtocol, ipProtocolNames } from "./ipv4.js";
+import { registerLinkType } from "../capture/link.js";
+import { LinkType } from "../capture/record.js";
 
 const scratch = new Uint8Array(32);
 
@@ -42,3 +44,4 @@ bind(Ethernet, IPv6, { type: EtherType.IPv6 });
 bind(IPv4, IPv6, { protocol: IpProtocol.IPv6 });
 bind(IPv6, IPv6, { nextHeader: IpProtocol.IPv6 });
 bind(IPv6, IPv4, { nextHeader: IpProtocol.IPv4 });
+registerLinkType(LinkType.IPV6, IPv6);

@@ -676,7 +676,7 @@ export class PaddingField extends FieldImpl {
 
 // ---------------------------------------------------------------- the `field` namespace
 
-function int<const O extends IntOptions>(kind: string, bytes: number, signed: boolean, o?: O): IntField<O> {
+function int<O>(kind: string, bytes: number, signed: boolean, o?: IntOptions): IntField<O> {
   return new IntField_(kind, bytes, 0, signed, o ?? {}) as IntField<O>;
 }
 
@@ -688,23 +688,23 @@ type AddrF<O> = Field<When<O, string>, string, Optional<O>>;
 /** Field constructors: `field.uint16({ default: 2 })`, `field.bits(4)`, `field.ipv4()`… */
 export const field = {
   /** Unsigned 8-bit integer. */
-  uint8: <const O extends IntOptions = {}>(o?: O & IntOptions) => int("uint8", 1, false, o),
+  uint8: <const O extends IntOptions = {}>(o?: O & IntOptions) => int<O>("uint8", 1, false, o),
   /** Unsigned 16-bit integer (big-endian unless `endian: "little"`). */
-  uint16: <const O extends IntOptions = {}>(o?: O & IntOptions) => int("uint16", 2, false, o),
+  uint16: <const O extends IntOptions = {}>(o?: O & IntOptions) => int<O>("uint16", 2, false, o),
   /** Unsigned 24-bit integer. */
-  uint24: <const O extends IntOptions = {}>(o?: O & IntOptions) => int("uint24", 3, false, o),
+  uint24: <const O extends IntOptions = {}>(o?: O & IntOptions) => int<O>("uint24", 3, false, o),
   /** Unsigned 32-bit integer. */
-  uint32: <const O extends IntOptions = {}>(o?: O & IntOptions) => int("uint32", 4, false, o),
+  uint32: <const O extends IntOptions = {}>(o?: O & IntOptions) => int<O>("uint32", 4, false, o),
   /** Unsigned 64-bit integer, read as bigint. */
   uint64: <const O extends BigIntOptions = {}>(o?: O & BigIntOptions) => new BigIntField(false, o ?? {}) as BigField<O>,
   /** Signed 8-bit integer. */
-  int8: <const O extends IntOptions = {}>(o?: O & IntOptions) => int("int8", 1, true, o),
+  int8: <const O extends IntOptions = {}>(o?: O & IntOptions) => int<O>("int8", 1, true, o),
   /** Signed 16-bit integer. */
-  int16: <const O extends IntOptions = {}>(o?: O & IntOptions) => int("int16", 2, true, o),
+  int16: <const O extends IntOptions = {}>(o?: O & IntOptions) => int<O>("int16", 2, true, o),
   /** Signed 24-bit integer. */
-  int24: <const O extends IntOptions = {}>(o?: O & IntOptions) => int("int24", 3, true, o),
+  int24: <const O extends IntOptions = {}>(o?: O & IntOptions) => int<O>("int24", 3, true, o),
   /** Signed 32-bit integer. */
-  int32: <const O extends IntOptions = {}>(o?: O & IntOptions) => int("int32", 4, true, o),
+  int32: <const O extends IntOptions = {}>(o?: O & IntOptions) => int<O>("int32", 4, true, o),
   /** Signed 64-bit integer, read as bigint. */
   int64: <const O extends BigIntOptions = {}>(o?: O & BigIntOptions) => new BigIntField(true, o ?? {}) as BigField<O>,
   /** A bit field of 1..32 bits, packed MSB-first; a run of them must end on a byte boundary. */
@@ -729,3 +729,8 @@ export const field = {
   /** Filler to an alignment boundary, counted from the start of the layer. */
   padding: <const O extends PaddingOptions>(o: O & PaddingOptions) => new PaddingField(o) as Field<When<O, Uint8Array>, Uint8Array, true>,
 };
+
+/** Swap keys and values of a table of constants: `{ IPv4: 0x0800 }` gives `{ 0x0800: "IPv4" }`, typed exactly. */
+export function invert<const T extends { readonly [name: string]: number }>(table: T): { readonly [K in keyof T as T[K]]: K } {
+  return Object.fromEntries(Object.entries(table).map(([k, v]) => [v, k])) as { readonly [K in keyof T as T[K]]: K };
+}

@@ -10,6 +10,7 @@ import { FieldRangeError, MalformedError, TruncatedError, UnknownFieldError, typ
 import type { FieldValues } from "./expression.js";
 import { BytesField, FieldImpl, IntField_, PaddingField, RangeProblem, StringField } from "./field.js";
 import type { ListField } from "./list.js";
+import { showLayer, summarizeLayer } from "../packet/display.js";
 
 /** Options a protocol declaration may give besides its fields (internal form). */
 export interface ProtocolOptionsImpl {
@@ -187,6 +188,16 @@ export class LayerBase {
     return f.read(b, o, end, this as unknown as FieldValues);
   }
 
+  /** Return the layer's field tree (unset computed fields of a crafted layer show as computed). */
+  show(): string {
+    return showLayer(this, false);
+  }
+
+  /** Return the layer's one-line summary. */
+  summary(): string {
+    return summarizeLayer(this, false);
+  }
+
   /** Return a detached plain object of every field's value. */
   toObject(): Record<string, unknown> {
     const out: Record<string, unknown> = {};
@@ -195,7 +206,7 @@ export class LayerBase {
       const f = fields[i]!;
       let v = (this as unknown as Record<string, unknown>)[f.name];
       if (f.kind === "list" && Array.isArray(v)) v = (v as LayerBase[]).map((x) => x.toObject());
-      else if (v instanceof Uint8Array) v = v.slice();
+      else if (v instanceof Uint8Array) v = new Uint8Array(v); // detached even when v is a Buffer view
       out[f.name] = v;
     }
     return out;

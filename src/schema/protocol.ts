@@ -21,8 +21,8 @@ type IsOptional<F> = F extends Field<unknown, unknown, infer O> ? O : true;
 export type Values<S extends Shape> = { -readonly [K in keyof S]: ReadOf<S[K]> };
 /** The values accepted when building: defaulted and computed fields optional. */
 export type InitValues<S extends Shape> = Simplify<
-  { [K in keyof S as IsOptional<S[K]> extends false ? K : never]: InitOf<S[K]> } &
-  { [K in keyof S as IsOptional<S[K]> extends false ? never : K]?: InitOf<S[K]> }
+  { -readonly [K in keyof S as IsOptional<S[K]> extends false ? K : never]: InitOf<S[K]> } &
+  { -readonly [K in keyof S as IsOptional<S[K]> extends false ? never : K]?: InitOf<S[K]> }
 >;
 
 /** Methods every layer has besides its fields. */
@@ -51,7 +51,17 @@ export interface LayerMethods<S extends Shape = Shape> {
 export type Layer<S extends Shape = Shape> = Values<S> & LayerMethods<S>;
 
 /** Any layer of any protocol. */
-export type AnyLayer = LayerMethods<never>;
+export interface AnyLayer {
+  readonly proto: ProtocolBase;
+  set(values: object): this;
+  unset(...names: string[]): this;
+  isSet(name: string): boolean;
+  toObject(): Record<string, unknown>;
+  toJSON(): Record<string, unknown>;
+  show(): string;
+  summary(): string;
+  span(): { start: number; headerEnd: number; end: number } | undefined;
+}
 
 /** Options a declaration may give besides its fields. */
 export interface ProtocolOptions<V> {
