@@ -221,7 +221,7 @@ export class Packet implements LayerOwner {
   /** Return a one-line summary, Scapy style: `Ethernet / IPv4 10.0.0.1 > 10.0.0.2 / UDP 53 > 5353`. */
   summary(): string {
     const built = this._forDisplay();
-    return this._l.map((l) => summarizeLayer(l, built)).join(" / ") + (this._err !== undefined ? " [malformed]" : this._trunc ? " [truncated]" : "");
+    return this._l.map((l) => summarizeLayer(l, built)).join(" / ") + (this._err instanceof TruncatedError || (this._err === undefined && this._trunc) ? " [truncated]" : this._err !== undefined ? " [malformed]" : "");
   }
 
   /** Return the packet as JSON-safe data: its layers with their fields, and the error if any. */
