@@ -18,8 +18,9 @@ export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
 /** The base class of every error wirecraft throws. */
 export class WirecraftError extends Error {
-  readonly code: ErrorCode;
-  constructor(code: ErrorCode, message: string) {
+  /** A stable code: one of `ErrorCode`, or a subclass's own (`ERR_FILTER`…). */
+  readonly code: string;
+  constructor(code: ErrorCode | (string & {}), message: string) {
     super(message);
     this.code = code;
     this.name = new.target.name;

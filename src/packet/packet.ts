@@ -94,8 +94,19 @@ export class Packet implements LayerOwner {
   /** Dissect one more layer; false when the chain is complete. */
   private _step(): boolean {
     if (this._done) return false;
-    const def = this._next;
+    let def = this._next;
     const src = this._src!;
+    // A selector protocol is never a layer: it names the protocol the bytes start with.
+    for (let hops = 0; def !== null && def.options.select !== undefined; hops++) {
+      let chosen: unknown;
+      try {
+        chosen = hops < 8 ? def.options.select(src, this._off, this._limit) : undefined;
+      } catch {
+        chosen = undefined;
+      }
+      def = chosen === undefined ? RAW : defOf(chosen);
+    }
+    this._next = def;
     if (def === null) {
       const end = this._pads.pop();
       const start = this._pads.pop();
@@ -215,7 +226,7 @@ export class Packet implements LayerOwner {
     const built = this._forDisplay();
     let out = this._l.map((l) => showLayer(l, built)).join("");
     if (this._err !== undefined) out += `!!! ${this._err.message}\n`;
-    return out;
+    return out.slice(0, -1);
   }
 
   /** Return a one-line summary, Scapy style: `Ethernet / IPv4 10.0.0.1 > 10.0.0.2 / UDP 53 > 5353`. */
@@ -257,12 +268,17 @@ export class Packet implements LayerOwner {
         f.write(copy, at, 0);
         const lower = i > 0 ? this._l[i - 1] : undefined;
         const end = l._e;
+        const layers = this._l;
         const ctx: ChecksumContext = {
           bytes: copy, start: l._o, headerEnd: l._h, end,
           layer: l as never, lower: lower as never,
           pseudoHeaderSum(protocol: number): number {
-            const ph = lower?._d.options.pseudoHeaderSum;
-            return ph === undefined ? 0 : ph(lower as never, protocol, end - l._o);
+            // The nearest enclosing layer with a pseudo-header (IPv6 below its extension headers).
+            for (let j = i - 1; j >= 0; j--) {
+              const ph = layers[j]!._d.options.pseudoHeaderSum;
+              if (ph !== undefined) return ph(layers[j] as never, protocol, end - l._o);
+            }
+            return 0;
           },
         };
         const expected = f.checksum!(ctx);

@@ -10,6 +10,7 @@ import { FieldRangeError, MalformedError, TruncatedError, UnknownFieldError, typ
 import type { FieldValues } from "./expression.js";
 import { BytesField, FieldImpl, IntField_, PaddingField, RangeProblem, StringField } from "./field.js";
 import type { ListField } from "./list.js";
+import { CustomField } from "./custom.js";
 import { showLayer, summarizeLayer } from "../packet/display.js";
 
 /** Options a protocol declaration may give besides its fields (internal form). */
@@ -18,7 +19,9 @@ export interface ProtocolOptionsImpl {
   next?: (layer: never) => unknown;
   pseudoHeaderSum?: (layer: never, protocol: number, length: number) => number;
   validate?: (layer: never) => string | undefined;
-  /** Trailing bytes after this layer's declared end are padding (default true when a length says so). */
+  payloadLength?: (layer: never) => number | undefined;
+  inheritBinds?: unknown;
+  select?: (bytes: Uint8Array, offset: number, end: number) => unknown;
 }
 
 /** A bind of a lower protocol to an upper one. */
@@ -74,6 +77,8 @@ export interface BuildScratch {
   vals: unknown[];
   present: boolean[];
   size: number;
+  /** Bytes of custom fields, encoded while measuring. */
+  enc?: (Uint8Array | undefined)[];
 }
 
 /** The base class of every generated layer class. */
@@ -85,6 +90,8 @@ export class LayerBase {
   _e = 0;
   /** Declared end of the layer (by a length field), may exceed `_e` when truncated. */
   _declEnd = -1;
+  /** Start of the enclosing top-level layer (the message); list items share their owner's. */
+  _base = 0;
   _v: unknown[] | null = null;
   _offs: Int32Array | null = null;
   _c: unknown[] | null = null;
@@ -185,12 +192,13 @@ export class LayerBase {
       }
       return items;
     }
+    if (f instanceof CustomField) return f.readAt(b, o, end, this._base, this as unknown as FieldValues);
     return f.read(b, o, end, this as unknown as FieldValues);
   }
 
   /** Return the layer's field tree (unset computed fields of a crafted layer show as computed). */
   show(): string {
-    return showLayer(this, false);
+    return showLayer(this, false).slice(0, -1);
   }
 
   /** Return the layer's one-line summary. */
@@ -271,10 +279,11 @@ function evalLength(f: FieldImpl, layer: LayerBase, def: ProtocolDef, i: number,
  * Lay out a dissected layer: point it at `b[off..limit)`, find where each non-static field sits,
  * the header's end and the payload's end. Returns the error that stops dissection here, if any.
  */
-export function layoutLayer(layer: LayerBase, b: Uint8Array, off: number, limit: number): WirecraftError | undefined {
+export function layoutLayer(layer: LayerBase, b: Uint8Array, off: number, limit: number, base = off): WirecraftError | undefined {
   const def = layer._d;
   layer._b = b;
   layer._o = off;
+  layer._base = base;
   layer._v = null;
   layer._c = null;
   const fields = def.fields;
@@ -335,7 +344,19 @@ export function layoutLayer(layer: LayerBase, b: Uint8Array, off: number, limit:
         if (typeof r !== "number") return r;
         size = r;
       } else if (f instanceof PaddingField) size = f.padAt(pos - off);
-      else {
+      else if (f instanceof CustomField) {
+        let L: number;
+        try {
+          L = evalLength(f, layer, def, i, pos);
+        } catch (e) {
+          return new MalformedError(def.name, f.name, pos, `length failed: ${(e as Error).message}`);
+        }
+        if (L !== -1 && (!Number.isInteger(L) || L < 0)) return new MalformedError(def.name, f.name, pos, `length ${L} is not a valid byte count`);
+        if (L !== -1 && pos + L > hdrLimit) return truncatedField(def, f, pos, L, hdrLimit);
+        const r = f.spanAt(b, pos, L === -1 ? hdrLimit : pos + L, base, layer as unknown as FieldValues);
+        if (typeof r !== "number") return new MalformedError(def.name, f.name, pos, r.message);
+        size = L === -1 ? r : L;
+      } else {
         let L: number;
         try {
           L = evalLength(f, layer, def, i, pos);
@@ -375,6 +396,19 @@ export function layoutLayer(layer: LayerBase, b: Uint8Array, off: number, limit:
     }
     layer._declEnd = base + L;
     if (base + L < end) end = base + L;
+  }
+  const pl = def.options.payloadLength;
+  if (pl !== undefined) {
+    let L: number | undefined;
+    try {
+      L = pl(layer as never);
+    } catch {
+      L = undefined;
+    }
+    if (L !== undefined && Number.isInteger(L) && L >= 0) {
+      layer._declEnd = layer._h + L;
+      if (layer._h + L < end) end = layer._h + L;
+    }
   }
   layer._e = end;
   const validate = def.options.validate;
