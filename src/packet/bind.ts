@@ -60,7 +60,14 @@ function groupsOf(def: ProtocolDef): { list: DispatchGroup[]; rest: ProtocolDef[
 
 /** Return the protocol bound on top of a dissected layer, if any. */
 export function dispatch(layer: LayerBase): ProtocolDef | undefined {
-  const def = layer._d;
+  const own = dispatchBy(layer._d, layer);
+  if (own !== undefined) return own;
+  const base = layer._d.options.inheritBinds;
+  return base === undefined ? undefined : dispatchBy(defOf(base), layer);
+}
+
+/** Match a layer against the binds of `def` (its own protocol or one it inherits binds from), by field name. */
+function dispatchBy(def: ProtocolDef, layer: LayerBase): ProtocolDef | undefined {
   if (def.binds.length === 0) return undefined;
   const g = groupsOf(def);
   const self = layer as unknown as Record<string, unknown>;
@@ -90,6 +97,20 @@ export function bindFor(lower: ProtocolDef, upper: ProtocolDef): Map<number, unk
     const b = lower.binds.find((x) => x.upper === upper);
     r = b === undefined ? null : new Map(b.match);
     m.set(upper, r);
+  }
+  const base = lower.options.inheritBinds;
+  if (r === null && base !== undefined) {
+    // Translate the inherited bind's field indices into this protocol's, by field name (not cached:
+    // the base may gain binds later).
+    const bd = defOf(base);
+    const ib = bd.binds.find((x) => x.upper === upper);
+    if (ib !== undefined) {
+      r = new Map();
+      for (const [fi, v] of ib.match) {
+        const mine = lower.index.get(bd.fields[fi]!.name);
+        if (mine !== undefined) r.set(mine, v);
+      }
+    }
   }
   return r ?? undefined;
 }

@@ -196,8 +196,12 @@ export function buildLayers(layers: readonly LayerBase[], padding: (l: LayerBase
         layer: valuesOf(l),
         lower: lower !== undefined ? valuesOf(lower) : undefined,
         pseudoHeaderSum(protocol: number): number {
-          const ph = lower?._d.options.pseudoHeaderSum;
-          return ph === undefined ? 0 : ph(valuesOf(lower!) as never, protocol, end - start);
+          // The nearest enclosing layer with a pseudo-header (IPv6 below its extension headers).
+          for (let j = i - 1; j >= 0; j--) {
+            const ph = layers[j]!._d.options.pseudoHeaderSum;
+            if (ph !== undefined) return ph(valuesOf(layers[j]!) as never, protocol, end - start);
+          }
+          return 0;
         },
       };
       const v = f.checksum!(ctx);

@@ -73,6 +73,21 @@ export interface ProtocolOptions<V> {
   pseudoHeaderSum?: (layer: V, protocol: number, length: number) => number;
   /** Return a reason when a dissected layer is malformed. */
   validate?: (layer: V) => string | undefined;
+  /**
+   * The payload's length in bytes when a field holds it only sometimes (an 802.3 length in the
+   * EtherType's place); bytes after it become Padding. Return undefined when it does not apply.
+   */
+  payloadLength?: (layer: V) => number | undefined;
+  /**
+   * Use the binds of this protocol, matched by field name, where this protocol has none of its own
+   * (IPv6 extension headers dispatch and fill `nextHeader` as IPv6 does).
+   */
+  inheritBinds?: AnyProtocol;
+  /**
+   * Make this protocol a selector that is never a layer: dissecting it picks the protocol that the
+   * bytes at `offset` start with (raw IP picks IPv4 or IPv6 by the version nibble).
+   */
+  select?: (bytes: Uint8Array, offset: number, end: number) => AnyProtocol | undefined;
 }
 
 /** A field as `describe()` and tools see it. */
@@ -189,6 +204,15 @@ export function defineProtocol<const S extends Shape>(name: string, shape: S, op
     }
     if (f.bits) {
       if (runStart < 0) { runStart = i; runBits = 0; }
+      // A run of bit fields is present or absent as a whole: all its fields share one condition.
+      const head = fields[runStart]!;
+      if (f.whenSource !== head.whenSource) {
+        throw new DefinitionError(name, `bit field "${f.name}" must have the same condition as "${head.name}", the first field of its run`);
+      }
+      if (f.when !== undefined && i === runStart && isStatic) {
+        isStatic = false;
+        firstDynamic = i;
+      }
       (f as IntField_).bitShift = runBits % 8;
       bitByte[i] = runBits >> 3;
       if (isStatic) staticOff[i] = pos + (runBits >> 3);
