@@ -7,7 +7,15 @@ import { FieldRangeError } from "../errors.js";
 import type { FieldValues } from "../schema/expression.js";
 import { IntField_, PaddingField, type ChecksumContext, type FieldImpl } from "../schema/field.js";
 import type { BuildScratch, LayerBase, ProtocolDef } from "../schema/layer.js";
+import { CustomField } from "../schema/custom.js";
 import { bindFor } from "./bind.js";
+
+/** Where a layer sits in its top-level layer while building, and that build's scratch (custom fields). */
+export interface BuildRoot {
+  /** Offset of the layer from the start of the top-level layer. */
+  readonly offset: number;
+  readonly scratch: Map<unknown, unknown>;
+}
 
 /** Options of `Packet.bytes()`. */
 export interface BuildOptions {
@@ -21,7 +29,7 @@ export interface BuildOptions {
 const AUTO = Symbol("auto");
 
 /** Resolve the values of a layer and measure its header; stores the result in `layer._bs`. */
-export function measure(layer: LayerBase, next: ProtocolDef | undefined, recompute: boolean): BuildScratch {
+export function measure(layer: LayerBase, next: ProtocolDef | undefined, recompute: boolean, root?: BuildRoot): BuildScratch {
   const def = layer._d;
   const fields = def.fields;
   const n = fields.length;
@@ -33,6 +41,9 @@ export function measure(layer: LayerBase, next: ProtocolDef | undefined, recompu
   const self = layer as unknown as Record<string, unknown>;
   let pos = 0;
   let bitRun = 0;
+  let enc: (Uint8Array | undefined)[] | undefined;
+  let scratch = root?.scratch;
+  const rootOff = root?.offset ?? 0;
   for (let i = 0; i < n; i++) {
     const f = fields[i]!;
     let x = set !== null ? set[i] : undefined;
@@ -61,8 +72,14 @@ export function measure(layer: LayerBase, next: ProtocolDef | undefined, recompu
       if (bitRun % 8 === 0) { pos += bitRun / 8; bitRun = 0; }
     } else if (f.kind === "list") {
       let s = 0;
-      for (const item of x as LayerBase[]) s += measureItem(item, recompute);
+      scratch ??= new Map();
+      for (const item of x as LayerBase[]) s += measureItem(item, recompute, { offset: rootOff + pos + s, scratch });
       pos += s;
+    } else if (f instanceof CustomField) {
+      scratch ??= new Map();
+      const e = f.encode(x, { position: rootOff + pos, scratch, layer: earlierValues(fields, vals, i) });
+      (enc ??= new Array(n))[i] = e;
+      pos += e.length;
     } else if (f instanceof PaddingField && (set === null || set[i] === undefined) && !(dissected && x !== undefined)) {
       const pad = new Uint8Array(f.padAt(pos));
       vals[i] = pad;
@@ -70,12 +87,19 @@ export function measure(layer: LayerBase, next: ProtocolDef | undefined, recompu
     } else pos += x === AUTO ? f.size : f.sizeOf(x);
   }
   const bs: BuildScratch = { vals, present, size: pos };
+  if (enc !== undefined) bs.enc = enc;
   layer._bs = bs;
   return bs;
 }
 
-function measureItem(item: LayerBase, recompute: boolean): number {
-  const bs = measure(item, undefined, recompute);
+function earlierValues(fields: readonly FieldImpl[], vals: unknown[], upTo: number): FieldValues {
+  const out: Record<string, unknown> = {};
+  for (let j = 0; j < upTo; j++) out[fields[j]!.name] = vals[j] === AUTO ? undefined : vals[j];
+  return out;
+}
+
+function measureItem(item: LayerBase, recompute: boolean, root: BuildRoot): number {
+  const bs = measure(item, undefined, recompute, root);
   fillAuto(item, bs, 0, bs.size, bs.size);
   return bs.size;
 }
@@ -101,7 +125,7 @@ export function fillAuto(layer: LayerBase, bs: BuildScratch, start: number, head
         const ti = def.index.get(t)!;
         const tf = fields[ti]!;
         const tv = vals[ti];
-        size = tv === undefined ? 0 : tf.kind === "list" ? sumItems(tv as LayerBase[]) : tf.sizeOf(tv);
+        size = tv === undefined ? 0 : tf.kind === "list" ? sumItems(tv as LayerBase[]) : bs.enc?.[ti] !== undefined ? bs.enc[ti]!.length : tf.sizeOf(tv);
       }
       v = (size + f.adjust) / f.scale;
       if (!Number.isInteger(v)) throw new FieldRangeError(def.name, f.name, size, `a length of ${size} byte(s) is not a whole number of ${f.scale}-byte units`);
@@ -141,6 +165,12 @@ export function writeHeader(layer: LayerBase, b: Uint8Array, off: number): Int32
         writeHeader(item, b, pos);
         pos += item._bs!.size;
       }
+      continue;
+    }
+    const e = bs.enc?.[i];
+    if (e !== undefined) {
+      b.set(e, pos);
+      pos += e.length;
       continue;
     }
     f.write(b, pos, v);

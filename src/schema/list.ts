@@ -47,7 +47,7 @@ export class ListField extends FieldImpl {
     let n = 0;
     while (count >= 0 ? n < count : pos < end) {
       if (n >= MAX_LIST_ITEMS) return new MalformedError(owner, this.name, pos, `more than ${MAX_LIST_ITEMS} items`);
-      const err = layoutLayer(probe, b, pos, end);
+      const err = layoutLayer(probe, b, pos, end, layer._base);
       if (err !== undefined) return err;
       const size = probe._h - pos;
       if (size <= 0) return new MalformedError(owner, this.name, pos, "a list item of zero length");
@@ -70,7 +70,7 @@ export class ListField extends FieldImpl {
     let pos = off;
     while (count >= 0 ? items.length < count : pos < end) {
       const it = new this.item.Layer();
-      if (layoutLayer(it, b, pos, end) !== undefined) break;
+      if (layoutLayer(it, b, pos, end, layer._base) !== undefined) break;
       items.push(it);
       pos = it._h;
     }

@@ -10,6 +10,7 @@ import {
 } from "./field.js";
 import { LayerBase, makeLayerClass, RESERVED, type BindEntry, type ProtocolDef } from "./layer.js";
 import { ListField } from "./list.js";
+import { custom } from "./custom.js";
 
 /** A protocol's declaration: field names to fields, in wire order. */
 export type Shape = { readonly [name: string]: Field };
@@ -199,7 +200,6 @@ export function defineProtocol<const S extends Shape>(name: string, shape: S, op
     const f = fields[i]!;
     const earlier = fields.slice(0, i).map((x) => x.name);
     if (f.whenSource !== undefined) {
-      if (f.bits) throw new DefinitionError(name, `bit field "${f.name}" cannot be conditional`);
       f.when = compileSpec(name, f, "condition", f.whenSource, earlier);
     }
     if (f.bits) {
@@ -322,6 +322,8 @@ export const field = {
   /** A list of `item` layers, bounded by `count`, `length`, a count/length field, or the end of the layer. */
   list: <P extends AnyProtocol, const O extends ListOptions = {}>(item: P, o?: O & ListOptions): ListF<P, O> =>
     new ListField(defOf(item), o ?? {}) as unknown as ListF<P, O>,
+  /** A field read and written by functions the protocol supplies, with message context (see `CustomSpec`). */
+  custom,
 };
 
 /** Set by the packet module: strict parsing of bytes as a protocol (avoids an import cycle). */

@@ -1,0 +1,142 @@
+/**
+ * DNS names (RFC 1035 §3.1, §4.1.4): labels, and compression pointers read with loop protection
+ * and written when building.
+ *
+ * A name reads as its labels joined by dots, without the final dot ("www.example.com"); the root
+ * reads as ".". A dot or backslash inside a label is escaped with a backslash. Labels are latin1,
+ * so any bytes survive a round trip.
+ *
+ * Reading, a pointer must point strictly before the labels that hold it (so a chain of pointers
+ * always moves backwards and ends), into the message, and a name may not exceed 255 bytes.
+ */
+import { field } from "../schema/protocol.js";
+import type { CustomReadContext, CustomWriteContext } from "../schema/custom.js";
+
+/** The longest name on the wire, in bytes (RFC 1035 §2.3.4). */
+export const MAX_NAME_LENGTH = 255;
+
+/** Key of the per-build map of name suffixes already written (lower-cased suffix -> offset). */
+const WRITTEN = Symbol("dns names written");
+
+/** Walk a name at `off`; return its span there and its labels. Throws on malformed names. */
+export function walkName(b: Uint8Array, off: number, end: number, base: number): { span: number; labels: string[] } {
+  const labels: string[] = [];
+  let pos = off;
+  let segStart = off;
+  let limit = end;
+  let span = -1;
+  let wire = 1;
+  for (;;) {
+    if (pos >= limit) throw new Error(`name runs past the end at offset ${pos}`);
+    const len = b[pos]!;
+    if (len === 0) {
+      if (span < 0) span = pos + 1 - off;
+      return { span, labels };
+    }
+    const top = len & 0xc0;
+    if (top === 0xc0) {
+      if (pos + 2 > limit) throw new Error(`compression pointer runs past the end at offset ${pos}`);
+      const target = base + (((len & 0x3f) << 8) | b[pos + 1]!);
+      if (span < 0) span = pos + 2 - off;
+      if (target >= segStart) throw new Error(`compression pointer at offset ${pos} does not point backwards (to ${target - base})`);
+      segStart = target;
+      pos = target;
+      // A pointer moves backwards, so the labels it reaches end before the labels that hold it.
+      limit = b.length;
+      continue;
+    }
+    if (top !== 0) throw new Error(`label type 0x${top.toString(16)} at offset ${pos} is not supported`);
+    if (pos + 1 + len > limit) throw new Error(`label of ${len} byte(s) runs past the end at offset ${pos}`);
+    wire += len + 1;
+    if (wire > MAX_NAME_LENGTH) throw new Error(`name is longer than ${MAX_NAME_LENGTH} bytes`);
+    let label = "";
+    for (let i = pos + 1; i <= pos + len; i++) {
+      const c = String.fromCharCode(b[i]!);
+      label += c === "." || c === "\\" ? "\\" + c : c;
+    }
+    labels.push(label);
+    pos += 1 + len;
+  }
+}
+
+/** Split a name as written by users ("www.example.com", "www.example.com.", ".") into raw labels. */
+export function splitName(name: string): string[] {
+  if (name === "" || name === ".") return [];
+  const labels: string[] = [];
+  let cur = "";
+  for (let i = 0; i < name.length; i++) {
+    const c = name[i]!;
+    if (c === "\\" && i + 1 < name.length) { cur += name[++i]; continue; }
+    if (c === ".") {
+      if (cur === "") throw new Error(`name "${name}" has an empty label`);
+      labels.push(cur);
+      cur = "";
+      continue;
+    }
+    cur += c;
+  }
+  if (cur !== "") labels.push(cur);
+  return labels;
+}
+
+/** Return the canonical text of a name (no final dot; "." for the root). */
+export function normalizeName(value: unknown): string {
+  if (typeof value !== "string") throw new Error("expects a domain name string");
+  const labels = splitName(value);
+  let wire = 1;
+  for (const l of labels) {
+    if (/[^\u0000-\u00ff]/.test(l)) throw new Error(`label "${l}" has characters outside latin1 (use punycode)`);
+    if (l.length > 63) throw new Error(`label "${l.slice(0, 20)}…" is longer than 63 bytes`);
+    wire += l.length + 1;
+  }
+  if (wire > MAX_NAME_LENGTH) throw new Error(`name is longer than ${MAX_NAME_LENGTH} bytes`);
+  return joinLabels(labels.map((l) => l.replace(/[.\\]/g, (c) => "\\" + c)));
+}
+
+function joinLabels(escaped: readonly string[]): string {
+  return escaped.length === 0 ? "." : escaped.join(".");
+}
+
+/**
+ * Encode `name` at `ctx.position`. With `compress`, a suffix already written in this build is
+ * replaced by a pointer to it; suffixes written here are remembered either way (when `remember`).
+ */
+export function encodeName(name: string, ctx: CustomWriteContext, compress = true, remember = true): Uint8Array {
+  const labels = splitName(name);
+  let written = ctx.scratch.get(WRITTEN) as Map<string, number> | undefined;
+  if (written === undefined) { written = new Map(); ctx.scratch.set(WRITTEN, written); }
+  const out: number[] = [];
+  let pointer = -1;
+  let i = 0;
+  for (; i < labels.length; i++) {
+    const key = labels.slice(i).join(".").toLowerCase();
+    const at = written.get(key);
+    if (compress && at !== undefined) { pointer = at; break; }
+    if (remember && ctx.position + out.length < 0x4000) written.set(key, ctx.position + out.length);
+    const l = labels[i]!;
+    out.push(l.length);
+    for (let k = 0; k < l.length; k++) out.push(l.charCodeAt(k));
+  }
+  if (pointer >= 0) out.push(0xc0 | (pointer >> 8), pointer & 0xff);
+  else out.push(0);
+  return Uint8Array.from(out);
+}
+
+/** Read a name at `ctx.offset`. */
+export function readName(ctx: CustomReadContext): string {
+  return joinLabels(walkName(ctx.bytes, ctx.offset, ctx.end, ctx.base).labels);
+}
+
+/** A DNS name field: read with loop protection, written with compression. */
+export function dnsNameField(doc: string) {
+  return field.custom<string>({
+    kind: "dnsName",
+    default: ".",
+    doc,
+    span: (ctx) => walkName(ctx.bytes, ctx.offset, ctx.end, ctx.base).span,
+    read: readName,
+    normalize: normalizeName,
+    encode: (v, ctx) => encodeName(v, ctx),
+    format: (v) => JSON.stringify(v),
+  });
+}
