@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import { runDemo } from "./demo.js";
 import { runDescribe } from "./describe.js";
+import { READ_HELP, runRead } from "./read.js";
 
 const HELP = `wirecraft — craft, dissect and capture packets
 
@@ -41,6 +42,8 @@ async function main(argv: string[]): Promise<number> {
       return runDemo(rest);
     case "describe":
       return runDescribe(rest);
+    case "read":
+      return runRead(rest);
     default:
       process.stderr.write(`wirecraft: unknown command "${cmd}"\n\n${HELP}`);
       return 2;
