@@ -82,11 +82,26 @@ function makeCase(i: number): Case {
   };
 }
 
+/** IPv4 options from hex: raw bytes, or items when IPv4 declares its options as a list. */
+function ipv4Options(hex: string): unknown {
+  const raw = parseHex(hex)!;
+  if (!IPv4.fields.some((f) => f.name === "options" && f.kind.startsWith("list"))) return raw;
+  const items: unknown[] = [];
+  for (let i = 0; i < raw.length;) {
+    const type = raw[i]!;
+    if (type <= 1) { items.push({ type }); i++; continue; }
+    const len = raw[i + 1]!;
+    items.push(type === 148 ? { type, value: (raw[i + 2]! << 8) | raw[i + 3]! } : { type, data: raw.subarray(i + 2, i + len) });
+    i += len;
+  }
+  return items;
+}
+
 function build(c: Case): Uint8Array {
   if (c.kind === "ip6") {
     return packet(Ethernet(c.eth), IPv6(c.ip as never), UDP(c.udp), parseHex(c.payload)!).bytes();
   }
-  const ip = IPv4({ ...(c.ip as object), options: parseHex(c.ip.options as string)! } as never);
+  const ip = IPv4({ ...(c.ip as object), options: ipv4Options(c.ip.options as string) } as never);
   if (c.kind === "ip4") return packet(Ethernet(c.eth), ip, UDP(c.udp), parseHex(c.payload)!).bytes();
   return packet(Ethernet(c.eth), ip, UDP(c.udp), ESCP({ ...c.escp, msg: parseHex(c.escp.msg as string)! } as never)).bytes();
 }
@@ -98,7 +113,12 @@ function readBack(b: Uint8Array): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   out.eth = p.layer(Ethernet)!.toJSON();
   const v4 = p.layer(IPv4);
-  if (v4) out.ip = v4.toJSON();
+  if (v4) {
+    // options compared as the bytes between the fixed header and the IHL, however IPv4 declares them
+    const { padding: _padding, ...fields } = v4.toJSON();
+    const start = v4.span()!.start;
+    out.ip = { ...fields, options: toHex(b.subarray(start + 20, start + v4.ihl * 4)) };
+  }
   const v6 = p.layer(IPv6);
   if (v6) out.ip = v6.toJSON();
   const u = p.layer(UDP);
