@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import { runDemo } from "./demo.js";
 import { runDescribe } from "./describe.js";
 import { READ_HELP, runRead } from "./read.js";
+import { STATS_HELP, runStats } from "./stats.js";
 
 const HELP = `wirecraft — craft, dissect and capture packets
 
@@ -44,6 +45,8 @@ async function main(argv: string[]): Promise<number> {
       return runDescribe(rest);
     case "read":
       return runRead(rest);
+    case "stats":
+      return runStats(rest);
     default:
       process.stderr.write(`wirecraft: unknown command "${cmd}"\n\n${HELP}`);
       return 2;
