@@ -88,7 +88,7 @@ export class MalformedError extends WirecraftError {
   readonly offset: number;
   readonly reason: string;
   constructor(layer: string, field: string, offset: number, reason: string) {
-    super(ErrorCode.MALFORMED, `${layer}.${field} at offset ${offset}: ${reason}`);
+    super(ErrorCode.MALFORMED, `${field ? `${layer}.${field}` : layer} at offset ${offset}: ${reason}`);
     this.layer = layer;
     this.field = field;
     this.offset = offset;

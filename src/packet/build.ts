@@ -223,8 +223,8 @@ export function buildLayers(layers: readonly LayerBase[], padding: (l: LayerBase
         start,
         headerEnd: start + l._bs!.size,
         end,
-        layer: valuesOf(l),
-        lower: lower !== undefined ? valuesOf(lower) : undefined,
+        get layer() { return valuesOf(l); },
+        get lower() { return lower !== undefined ? valuesOf(lower) : undefined; },
         pseudoHeaderSum(protocol: number): number {
           // The nearest enclosing layer with a pseudo-header (IPv6 below its extension headers).
           for (let j = i - 1; j >= 0; j--) {

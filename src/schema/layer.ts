@@ -110,10 +110,12 @@ export class LayerBase {
 
   /** Set several fields at once (names and values as when building). */
   set(values: object): this {
-    for (const [k, v] of Object.entries(values)) {
-      const i = this._d.index.get(k);
+    const index = this._d.index;
+    for (const k in values) {
+      if (!Object.prototype.hasOwnProperty.call(values, k)) continue;
+      const i = index.get(k);
       if (i === undefined) throw new UnknownFieldError(this._d.name, k);
-      this._setField(i, v);
+      this._setField(i, (values as Record<string, unknown>)[k]);
     }
     return this;
   }
@@ -305,6 +307,7 @@ export function layoutLayer(layer: LayerBase, b: Uint8Array, off: number, limit:
     }
     for (let i = fd; i < n; i++) offs[2 * i] = -1;
     let pos = off;
+    let declHdrEnd = -1;
     if (fd > 0) {
       const last = fields[fd - 1]!;
       pos = last.bits ? off + def.staticOff[fd - 1]! + def.advance[fd - 1]! - def.bitByte[fd - 1]! : offs[2 * (fd - 1) + 1]!;
@@ -314,6 +317,7 @@ export function layoutLayer(layer: LayerBase, b: Uint8Array, off: number, limit:
         const L = (layer as unknown as Record<string, number>)[hl.name]! * hl.scale - hl.adjust;
         if (L < pos - off) return new MalformedError(def.name, hl.name, off + def.staticOff[hl.index]!, `header length ${L} is less than the ${pos - off} bytes of fixed header`);
         hdrLimit = Math.min(limit, off + L);
+        declHdrEnd = off + L;
       }
     }
     for (let i = fd; i < n; i++) {
@@ -380,7 +384,14 @@ export function layoutLayer(layer: LayerBase, b: Uint8Array, off: number, limit:
         const L = (layer as unknown as Record<string, number>)[f.name]! * def.headerLen.scale - def.headerLen.adjust;
         if (L < pos - off) return new MalformedError(def.name, f.name, start, `header length ${L} is less than the ${pos - off} bytes before it`);
         hdrLimit = Math.min(limit, off + L);
+        declHdrEnd = off + L;
       }
+    }
+    // A header length that runs past the bytes: the header is truncated.
+    if (declHdrEnd > limit) {
+      let last = n - 1;
+      while (last > 0 && (offs[2 * last]! < 0 || fields[last] instanceof PaddingField)) last--;
+      return new TruncatedError(def.name, fields[last]!.name, pos, declHdrEnd - pos, limit - pos);
     }
     layer._h = pos;
   }

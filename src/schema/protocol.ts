@@ -136,11 +136,11 @@ export type InferInit<P> = P extends Protocol<infer S> ? InitValues<S> : never;
 /** The layer type of a protocol. */
 export type LayerOf<P> = P extends Protocol<infer S> ? Layer<S> : never;
 
-const defs = new WeakMap<object, ProtocolDef>();
+const DEF = Symbol("wirecraft.protocol");
 
 /** Return the runtime description of a protocol (internal). */
 export function defOf(p: unknown): ProtocolDef {
-  const d = defs.get(p as object);
+  const d = (p as { [DEF]?: ProtocolDef } | null | undefined)?.[DEF];
   if (d === undefined) throw new TypeError("not a wirecraft protocol");
   return d;
 }
@@ -300,7 +300,7 @@ export function defineProtocol<const S extends Shape>(name: string, shape: S, op
     },
   });
   def.protocol = make;
-  defs.set(make, def);
+  Object.defineProperty(make, DEF, { value: def });
   return make as unknown as Protocol<S>;
 }
 
