@@ -215,31 +215,42 @@ export function buildLayers(layers: readonly LayerBase[], padding: (l: LayerBase
       if (l._b !== null && !recompute) continue;
       if (!l._bs!.present[ci]) continue;
       const f = def.fields[ci] as IntField_;
-      const lower = i > 0 ? layers[i - 1] : undefined;
       const start = starts[i]!;
       const end = Math.max(payloadEnd, start + l._bs!.size);
-      const ctx: ChecksumContext = {
-        bytes: b,
-        start,
-        headerEnd: start + l._bs!.size,
-        end,
-        get layer() { return valuesOf(l); },
-        get lower() { return lower !== undefined ? valuesOf(lower) : undefined; },
-        pseudoHeaderSum(protocol: number): number {
-          // The nearest enclosing layer with a pseudo-header (IPv6 below its extension headers).
-          for (let j = i - 1; j >= 0; j--) {
-            const ph = layers[j]!._d.options.pseudoHeaderSum;
-            if (ph !== undefined) return ph(valuesOf(layers[j]!) as never, protocol, end - start);
-          }
-          return 0;
-        },
-      };
+      const ctx = new BuildChecksumContext(b, layers, i, start, start + l._bs!.size, end);
       const v = f.checksum!(ctx);
       l._bs!.vals[ci] = v;
       f.write(b, offsets[i]![ci]!, v);
     }
   }
   return b;
+}
+
+/** The context a checksum function gets while building; values are made only when asked for. */
+class BuildChecksumContext implements ChecksumContext {
+  constructor(
+    readonly bytes: Uint8Array,
+    private readonly layers: readonly LayerBase[],
+    private readonly i: number,
+    readonly start: number,
+    readonly headerEnd: number,
+    readonly end: number,
+  ) {}
+  get layer(): FieldValues {
+    return valuesOf(this.layers[this.i]!);
+  }
+  get lower(): FieldValues | undefined {
+    return this.i > 0 ? valuesOf(this.layers[this.i - 1]!) : undefined;
+  }
+  pseudoHeaderSum(protocol: number): number {
+    // The nearest enclosing layer with a pseudo-header (IPv6 below its extension headers).
+    for (let j = this.i - 1; j >= 0; j--) {
+      const lj = this.layers[j]!;
+      const ph = lj._d.options.pseudoHeaderSum;
+      if (ph !== undefined) return ph(valuesOf(lj) as never, protocol, this.end - this.start);
+    }
+    return 0;
+  }
 }
 
 /** A read-only view of a measured layer's resolved values, by field name. */

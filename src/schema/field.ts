@@ -344,6 +344,16 @@ export class IntField_ extends FieldImpl {
     if (this.bits) {
       const last = this.bitShift + this.bits;
       const n = (last + 7) >> 3;
+      if (n <= 3) {
+        // Fits in 24 bits: plain integer arithmetic.
+        const shift = n * 8 - last;
+        const mask = ((1 << this.bits) - 1) << shift;
+        let acc = b[off]!;
+        for (let i = 1; i < n; i++) acc = (acc << 8) | b[off + i]!;
+        acc = (acc & ~mask) | ((v << shift) & mask);
+        for (let i = n - 1; i >= 0; i--) { b[off + i] = acc & 0xff; acc >>>= 8; }
+        return;
+      }
       let acc = 0;
       for (let i = 0; i < n; i++) acc = acc * 256 + b[off + i]!;
       const low = 2 ** (n * 8 - last);
@@ -358,6 +368,13 @@ export class IntField_ extends FieldImpl {
     }
     const size = this.size;
     if (v < 0) v += 2 ** (size * 8);
+    if (!this.little) {
+      switch (size) {
+        case 1: b[off] = v; return;
+        case 2: b[off] = v >>> 8; b[off + 1] = v & 0xff; return;
+        case 4: b[off] = v >>> 24; b[off + 1] = (v >>> 16) & 0xff; b[off + 2] = (v >>> 8) & 0xff; b[off + 3] = v & 0xff; return;
+      }
+    }
     if (this.little) for (let i = 0; i < size; i++) { b[off + i] = v % 256; v = Math.floor(v / 256); }
     else for (let i = size - 1; i >= 0; i--) { b[off + i] = v % 256; v = Math.floor(v / 256); }
   }
