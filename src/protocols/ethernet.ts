@@ -1,16 +1,19 @@
 /**
- * Ethernet II (IEEE 802.3 with an EtherType).
+ * Ethernet II (IEEE 802.3 with an EtherType), and IEEE 802.3 length frames: a `type` of 1500 or
+ * less is the payload's length, an LLC header follows, and bytes after that length are Padding.
+ * When building an 802.3 frame, set `type` to the LLC payload's length yourself.
  *
  *   0                   1                   2                   3
  *   +---------------------------------------------------------------+
  *   |                  Destination MAC (6 bytes)                    |
  *   |                  Source MAC (6 bytes)                         |
- *   |  EtherType (2)  |
+ *   |  EtherType or length (2)  |
  */
 import { defineProtocol, field, type Infer } from "../schema/protocol.js";
 import { invert } from "../schema/field.js";
 import { registerLinkType } from "../capture/link.js";
 import { LinkType } from "../capture/record.js";
+import { LLC } from "./llc.js";
 
 /** EtherType values. */
 export const EtherType = {
@@ -28,13 +31,18 @@ export const EtherType = {
 
 const names = invert(EtherType);
 
+/** The largest 802.3 length; larger values are EtherTypes (from 0x0600 up). */
+export const MAX_8023_LENGTH = 1500;
+
 /** An Ethernet II header. */
 export const Ethernet = defineProtocol("Ethernet", {
   dst: field.mac({ default: "ff:ff:ff:ff:ff:ff", doc: "destination MAC" }),
   src: field.mac({ default: "00:00:00:00:00:00", doc: "source MAC" }),
-  type: field.uint16({ default: EtherType.Loopback, hex: true, enum: names, doc: "EtherType of the payload" }),
+  type: field.uint16({ default: EtherType.Loopback, hex: true, enum: names, doc: "EtherType of the payload, or its length (802.3) when 1500 or less" }),
 }, {
   summary: (l) => `${l.src} > ${l.dst}`,
+  next: (l) => (l.type <= MAX_8023_LENGTH ? LLC : undefined),
+  payloadLength: (l) => (l.type <= MAX_8023_LENGTH ? l.type : undefined),
 });
 export type Ethernet = Infer<typeof Ethernet>;
 

@@ -34,7 +34,7 @@ test("dissect every field of the captured header", () => {
   const ip = p.layer(IPv4)!;
   assert.deepEqual(ip.toObject(), {
     version: 4, ihl: 5, tos: 0, totalLength: 37, id: 0x74e3, flags: 2, fragmentOffset: 0, ttl: 64,
-    protocol: IpProtocol.UDP, checksum: 0xc7e2, src: "127.0.0.1", dst: "127.0.0.1", options: new Uint8Array(0),
+    protocol: IpProtocol.UDP, checksum: 0xc7e2, src: "127.0.0.1", dst: "127.0.0.1", options: [], padding: new Uint8Array(0),
   });
   assert.deepEqual(ip.span(), { start: 0, headerEnd: 20, end: 37 });
   assert.equal(p.error, undefined);
@@ -59,22 +59,26 @@ test("options: IHL 6, dissected and built byte for byte as Scapy builds them", (
   const p = dissect(withOptions, IPv4);
   const ip = p.layer(IPv4)!;
   assert.equal(ip.ihl, 6);
-  assert.equal(toHex(ip.options), "94040000");
+  assert.deepEqual(ip.options.map((o) => o.toJSON()), [{ type: 148, length: 4, value: 0 }]);
   assert.equal(ip.tos, 0xc0);
   assert.equal(ip.totalLength, 35);
   assert.deepEqual(ip.span(), { start: 0, headerEnd: 24, end: 35 });
   assert.equal(p.layer(UDP)!.dstPort, 4321);
   assert.ok(p.verifyChecksums().every((c) => c.ok));
   const b = packet(
-    IPv4({ src: "192.0.2.1", dst: "224.0.0.22", ttl: 1, id: 7, tos: 0xc0, options: parseHex("94040000")! }),
+    IPv4({ src: "192.0.2.1", dst: "224.0.0.22", ttl: 1, id: 7, tos: 0xc0, options: [{ type: "routerAlert" }] }),
     UDP({ srcPort: 1234, dstPort: 4321 }),
     "opt",
   ).bytes();
   assert.equal(toHex(b), toHex(withOptions));
 });
 
-test("options not a multiple of 4 bytes cannot be built with a computed IHL", () => {
-  assert.throws(() => packet(IPv4({ options: parseHex("0101")! })).bytes(), /IPv4\.ihl/);
+test("options not a multiple of 4 bytes are padded with zeros (EOL) to a computed IHL", () => {
+  const b = packet(IPv4({ options: [{ type: "NOP" }, { type: "NOP" }] })).bytes();
+  assert.equal(b[0], 0x46);
+  assert.equal(toHex(b.subarray(20, 24)), "01010000");
+  const opts = dissect(b, IPv4).layer(IPv4)!.options;
+  assert.deepEqual(opts.map((o) => o.type), [1, 1, 0, 0]);
 });
 
 test("IHL below 5 is malformed, naming IPv4.ihl", () => {
@@ -97,7 +101,8 @@ test("IHL past the end is truncated", () => {
   b[0] = 0x4f; // 60-byte header
   const p = dissect(b, IPv4);
   assert.ok(p.error instanceof TruncatedError);
-  assert.equal(p.error.field, "options");
+  // The option list runs into the missing bytes: the error names the option that is cut short.
+  assert.match(`${p.error.layer}.${p.error.field}`, /^IPv4(\.options|Option\.data)$/);
   assert.equal(p.truncated, true);
 });
 

@@ -1,5 +1,8 @@
 /**
- * IPv4, RFC 791. Options are kept as raw bytes here (the option list is the protocol suite's work).
+ * IPv4, RFC 791, with its options as a list of `IPv4Option` items (see ipv4-options.ts). When
+ * building, `padding` fills the options to a multiple of 4 bytes with zeros (EOL); dissected, the
+ * option list runs to the header's end and `padding` is empty. A fragment other than the first
+ * carries no upper header: its payload stays Raw.
  *
  *   0                   1                   2                   3
  *   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
@@ -18,6 +21,7 @@ import { bind } from "../packet/bind.js";
 import { internetChecksum, onesComplementSum } from "../packet/checksum.js";
 import { Ethernet, EtherType } from "./ethernet.js";
 import { Raw } from "./raw.js";
+import { IPv4Option } from "./ipv4-options.js";
 import { registerLinkType } from "../capture/link.js";
 import { LinkType } from "../capture/record.js";
 
@@ -46,7 +50,8 @@ export const IPv4 = defineProtocol("IPv4", {
   checksum: field.uint16({ hex: true, checksum: (c) => internetChecksum(c.bytes, c.start, c.headerEnd) }),
   src: field.ipv4({ default: "127.0.0.1" }),
   dst: field.ipv4({ default: "127.0.0.1" }),
-  options: field.bytes({ length: "ihl * 4 - 20", doc: "raw option bytes" }),
+  options: field.list(IPv4Option, { doc: "options, to the end of the header" }),
+  padding: field.padding({ align: 4, doc: "zeros after the options up to a 32-bit boundary (building)" }),
 }, {
   summary: (l) => `${l.src} > ${l.dst}`,
   validate: (l) => (l.version !== 4 ? `version is ${l.version}, not 4` : undefined),
