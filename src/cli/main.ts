@@ -7,6 +7,7 @@ import { runDemo } from "./demo.js";
 import { runDescribe } from "./describe.js";
 import { READ_HELP, runRead } from "./read.js";
 import { STATS_HELP, runStats } from "./stats.js";
+import { FOLLOW_HELP, runFollow } from "./follow.js";
 
 const HELP = `wirecraft — craft, dissect and capture packets
 
@@ -47,6 +48,8 @@ async function main(argv: string[]): Promise<number> {
       return runRead(rest);
     case "stats":
       return runStats(rest);
+    case "follow":
+      return runFollow(rest);
     default:
       process.stderr.write(`wirecraft: unknown command "${cmd}"\n\n${HELP}`);
       return 2;
