@@ -125,7 +125,7 @@ export class HttpParser {
       else if (b.length - this.pos >= 16 && !/^[A-Z]+ |^HTTP\//.test(latin1.decode(b.subarray(this.pos, this.pos + 16)))) this.error = "not HTTP";
       return false;
     }
-    const lines = latin1.decode(b.subarray(this.pos, end)).split(/\r?\n/);
+    const lines = latin1.decode(b.subarray(this.pos, end)).replace(/\r$/, "").split(/\r?\n/);
     const offset = this.base + this.pos;
     this.pos = end + sep;
     const first = lines.shift() ?? "";
