@@ -57,14 +57,14 @@ export type NTP = Infer<typeof NTP>;
 export function ntpTime(date: Date): bigint {
   const ms = BigInt(date.getTime());
   const seconds = ms / 1000n + NTP_UNIX_OFFSET;
-  const fraction = ((ms % 1000n) << 32n) / 1000n;
+  const fraction = (((ms % 1000n) << 32n) + 500n) / 1000n;
   return (seconds << 32n) | fraction;
 }
 
 /** Return the Date of an NTP timestamp (era 0). */
 export function ntpDate(timestamp: bigint): Date {
   const seconds = (timestamp >> 32n) - NTP_UNIX_OFFSET;
-  const ms = ((timestamp & 0xffffffffn) * 1000n) >> 32n;
+  const ms = ((timestamp & 0xffffffffn) * 1000n + (1n << 31n)) >> 32n;
   return new Date(Number(seconds * 1000n + ms));
 }
 
