@@ -6,7 +6,7 @@
 import { MalformedError, TruncatedError, WirecraftError } from "../errors.js";
 import { fieldOffset, layoutLayer, type LayerBase, type LayerOwner, type ProtocolDef } from "../schema/layer.js";
 import { defOf, hooks, type AnyLayer, type AnyProtocol, type LayerOf } from "../schema/protocol.js";
-import { IntField_, type ChecksumContext } from "../schema/field.js";
+import { IntField_, type ChecksumContext, type IntOptions } from "../schema/field.js";
 import { Padding, Raw } from "../protocols/raw.js";
 import { dispatch } from "./bind.js";
 import { buildLayers, type BuildOptions } from "./build.js";
@@ -30,7 +30,10 @@ export interface ChecksumCheck {
   readonly index: number;
   readonly actual: number;
   readonly expected: number;
+  /** Whether the checksum is right, or absent where the protocol allows it. */
   readonly ok: boolean;
+  /** `good`, `bad`, `absent` (0 where that means none, UDP over IPv4), or `unverifiable` (bytes cut short). */
+  readonly status: "good" | "bad" | "absent" | "unverifiable";
 }
 
 /** What a layer given to `packet()` may be: a layer, or bytes / a string for Raw. */
@@ -283,7 +286,16 @@ export class Packet implements LayerOwner {
         };
         const expected = f.checksum!(ctx);
         const actual = f.read(src, at);
-        out.push({ layer: def.name, field: f.name, index: i, actual, expected, ok: actual === expected });
+        let status: ChecksumCheck["status"] = actual === expected ? "good" : "bad";
+        const absent = (f.options as IntOptions).checksumAbsentWhenZero;
+        if (actual === 0 && absent !== undefined && absent !== false) {
+          let network: string | undefined;
+          for (let j = i - 1; j >= 0 && network === undefined; j--) if (layers[j]!._d.options.pseudoHeaderSum !== undefined) network = layers[j]!._d.name;
+          if (absent === true || absent(network)) status = "absent";
+        }
+        // Bytes cut short (a snaplen, a quoted packet): the sum covers less than the sender's did.
+        if (status === "bad" && layers.slice(0, i + 1).some((x) => x._declEnd > x._e)) status = "unverifiable";
+        out.push({ layer: def.name, field: f.name, index: i, actual, expected, ok: status === "good" || status === "absent", status });
       }
     }
     return out;

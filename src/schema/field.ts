@@ -65,6 +65,11 @@ export interface IntOptions extends CommonOptions {
   readonly adjust?: number;
   /** The field is a checksum computed by this function. */
   readonly checksum?: ChecksumFn;
+  /**
+   * A checksum of 0 on the wire means "none was computed" (UDP over IPv4). A function gets the
+   * name of the nearest enclosing layer with a pseudo-header (`"IPv4"`, `"IPv6"`) and decides.
+   */
+  readonly checksumAbsentWhenZero?: boolean | ((network: string | undefined) => boolean);
 }
 
 /** Options of 64-bit integer fields. */

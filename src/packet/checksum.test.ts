@@ -1,0 +1,67 @@
+// The Internet checksum and verifyChecksums(): good, bad, absent and unverifiable checksums.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { internetChecksum, onesComplementSum, finishChecksum } from "./checksum.js";
+import { defineProtocol, field } from "../schema/protocol.js";
+import { dissect, packet } from "./packet.js";
+import { IPv4 } from "../protocols/ipv4.js";
+import { UDP } from "../protocols/udp.js";
+import { bind } from "./bind.js";
+
+test("RFC 1071 section 3 example: the sum of 0001 f203 f4f5 f6f7 is ddf2, checksum 220d", () => {
+  const b = new Uint8Array([0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7]);
+  assert.equal(finishChecksum(onesComplementSum(b, 0, b.length)), 0x220d);
+  assert.equal(internetChecksum(b), 0x220d);
+});
+
+test("odd lengths pad with a zero byte; long inputs fold without overflow", () => {
+  assert.equal(internetChecksum(new Uint8Array([0x12])), ~0x1200 & 0xffff);
+  const big = new Uint8Array(1 << 20).fill(0xff);
+  assert.equal(internetChecksum(big), 0);
+  // A checksum written into its own data makes the sum verify to zero.
+  const data = new Uint8Array([0x45, 0, 0, 0x1c, 0, 1, 0, 0, 0x40, 0x11, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2]);
+  const c = internetChecksum(data);
+  data[10] = c >> 8;
+  data[11] = c & 0xff;
+  assert.equal(internetChecksum(data), 0);
+});
+
+const Sum = defineProtocol("SumDemo", {
+  kind: field.uint8(),
+  pad: field.uint8(),
+  check: field.uint16({ checksum: (c) => internetChecksum(c.bytes, c.start, c.end), checksumAbsentWhenZero: true }),
+  body: field.bytes(),
+});
+
+test("verifyChecksums reports good, bad and absent", () => {
+  const wire = packet(Sum({ kind: 7, body: "abc" })).bytes();
+  const good = dissect(wire, Sum).verifyChecksums();
+  assert.deepEqual(good.map((c) => [c.layer, c.field, c.status, c.ok]), [["SumDemo", "check", "good", true]]);
+  const bad = wire.slice();
+  bad[2] ^= 0xff;
+  const b = dissect(bad, Sum).verifyChecksums()[0]!;
+  assert.equal(b.status, "bad");
+  assert.equal(b.ok, false);
+  assert.equal(b.expected, good[0]!.actual);
+  const zero = wire.slice();
+  zero[2] = 0;
+  zero[3] = 0;
+  assert.equal(dissect(zero, Sum).verifyChecksums()[0]!.status, "absent");
+  assert.equal(wire[2], good[0]!.actual >> 8, "verifying never writes into the caller's bytes");
+});
+
+test("a checksum over bytes cut short by a snaplen is unverifiable, not bad", () => {
+  const wire = packet(IPv4({ dst: "10.0.0.2" }), UDP({ dstPort: 9 }), new Uint8Array(40).fill(1)).bytes();
+  const cut = dissect(wire.subarray(0, 40), IPv4);
+  assert.equal(cut.truncated, true);
+  const [ip, udp] = cut.verifyChecksums();
+  assert.equal(ip!.status, "good", "the IPv4 header is whole");
+  assert.equal(udp!.status, "unverifiable");
+  assert.equal(udp!.ok, false);
+});
+
+test("a protocol bound under UDP gets its checksum after UDP's inner bytes are final", () => {
+  bind(UDP, Sum, { dstPort: 47999 });
+  const p = dissect(packet(IPv4(), UDP(), Sum({ body: "xyz" })).bytes(), IPv4);
+  assert.deepEqual(p.verifyChecksums().map((c) => c.status), ["good", "good", "good"]);
+});
