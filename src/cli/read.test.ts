@@ -127,3 +127,19 @@ test("read: usage errors, filter errors with a caret, corrupt files", () => {
   assert.equal(r.status, 0);
   assert.match(r.stdout, /Examples:/);
 });
+
+test("read --reassemble: HTTP and DNS over TCP and reassembled pings at the frames tshark names", { skip: !TSHARK && "tshark is not installed" }, () => {
+  const file = LOOPBACK.replace("loopback-ping.pcap", "streams.pcap");
+  const r = wirecraft(["read", file, "--reassemble"]);
+  assert.equal(r.status, 0, r.stderr);
+  const lines = r.stdout.trimEnd().split("\n").map((l) => /^\s*(\d+)\s+\S+\s+\S+ → \S+\s+(\S+) \d+ (.*)$/.exec(l)!);
+  const app = lines.filter((m) => m[2] === "HTTP" || m[2] === "DNS").map((m) => Number(m[1]));
+  assert.deepEqual(app, tshark(["-n", "-r", file, "-Y", "http || dns", "-T", "fields", "-e", "frame.number"]).map(Number));
+  const whole = lines.filter((m) => m[3]!.includes("[reassembled from")).map((m) => Number(m[1]));
+  assert.deepEqual(whole, tshark(["-n", "-r", file, "-Y", "ip.reassembled.length || ipv6.reassembled.length", "-T", "fields", "-e", "frame.number"]).map(Number));
+  const json = wirecraft(["read", file, "--reassemble", "--json", "-Y", "tcp.srcPort == 8080"]).stdout.trimEnd().split("\n").map((l) => JSON.parse(l) as { layers: { name: string; fields: Record<string, unknown> }[] });
+  const http = json.flatMap((f) => f.layers.filter((l) => l.name === "HTTP"));
+  let page = 0;
+  for (let i = 0; i < 120; i++) page += `line ${i} of a page served over TCP by wirecraft's fixture script\n`.length;
+  assert.deepEqual(http.map((l) => [l.fields.status, l.fields.bodyLength]), [[200, page], [200, page]]);
+});
