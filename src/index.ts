@@ -40,3 +40,5 @@ export type {
   CaptureSource, ReadOptions, WriteOptions,
 } from "./capture/index.js";
 export { registerLinkType, protocolForLinkType } from "./capture/link.js";
+export { fuzz, seededRandom } from "./packet/fuzz.js";
+export type { FuzzOptions } from "./packet/fuzz.js";
