@@ -8,19 +8,32 @@ import { runDescribe } from "./describe.js";
 import { READ_HELP, runRead } from "./read.js";
 import { STATS_HELP, runStats } from "./stats.js";
 import { FOLLOW_HELP, runFollow } from "./follow.js";
+import { SHELL_HELP, runShell } from "./shell.js";
 
 const HELP = `wirecraft — craft, dissect and capture packets
 
 Usage:
-  wirecraft demo                 craft, show and dissect a few packets
-  wirecraft describe PROTOCOL    list a protocol's fields (like Scapy's ls())
-  wirecraft --version            print the version
-  wirecraft --help               this help
+  wirecraft read FILE|- [options]    print a capture's frames (lines, -V tree, -x hex, --json), filter, write
+  wirecraft stats FILE|- [options]   protocol hierarchy and conversations
+  wirecraft follow FILE|- N          print TCP stream N like Wireshark's "Follow TCP Stream"
+  wirecraft shell                    a Node REPL with the API in scope and field-name completion
+  wirecraft describe PROTOCOL        list a protocol's fields (like Scapy's ls())
+  wirecraft demo                     craft, show and dissect a few packets
+  wirecraft help COMMAND             a command's options and examples (or: wirecraft COMMAND --help)
+  wirecraft --version                print the version
 
 Examples:
-  wirecraft demo
+  wirecraft read test/fixtures/loopback-ping.pcap
+  wirecraft read capture.pcap --filter 'tcp && ip.dst == 10.0.0.2' -w web.pcapng
+  wirecraft read capture.pcap --json | jq .layers[1].fields.ttl
+  wirecraft stats capture.pcap
+  wirecraft follow capture.pcap 0
   wirecraft describe IPv4
+
+Filters are documented in docs/filters.md.
 `;
+
+const COMMAND_HELP: Record<string, string> = { read: READ_HELP, stats: STATS_HELP, follow: FOLLOW_HELP, shell: SHELL_HELP };
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
@@ -33,9 +46,18 @@ async function main(argv: string[]): Promise<number> {
     case undefined:
     case "-h":
     case "--help":
-    case "help":
       process.stdout.write(HELP);
       return cmd === undefined ? 1 : 0;
+    case "help": {
+      const topic = rest[0];
+      const help = topic === undefined ? HELP : COMMAND_HELP[topic];
+      if (help === undefined) {
+        process.stderr.write(`wirecraft help: no command "${topic}"\n\n${HELP}`);
+        return 2;
+      }
+      process.stdout.write(help);
+      return 0;
+    }
     case "-v":
     case "--version":
       process.stdout.write(version() + "\n");
@@ -50,6 +72,8 @@ async function main(argv: string[]): Promise<number> {
       return runStats(rest);
     case "follow":
       return runFollow(rest);
+    case "shell":
+      return runShell(rest);
     default:
       process.stderr.write(`wirecraft: unknown command "${cmd}"\n\n${HELP}`);
       return 2;
