@@ -10,6 +10,7 @@
  */
 import { parseIPv6 } from "../schema/address.js";
 import { defineProtocol, field, type Infer } from "../schema/protocol.js";
+import type { FieldValues } from "../schema/expression.js";
 import { bind } from "../packet/bind.js";
 import { onesComplementSum } from "../packet/checksum.js";
 import { Ethernet, EtherType } from "./ethernet.js";
@@ -32,13 +33,28 @@ export const IPv6 = defineProtocol("IPv6", {
 }, {
   summary: (l) => `${l.src} > ${l.dst}`,
   validate: (l) => (l.version !== 6 ? `version is ${l.version}, not 6` : undefined),
-  pseudoHeaderSum: (l, protocol, length) => {
+  pseudoHeaderSum: (l, protocol, length, between) => {
     parseIPv6(l.src, scratch, 0);
-    parseIPv6(l.dst, scratch, 16);
+    parseIPv6(finalDestination(l.dst, between), scratch, 16);
     return onesComplementSum(scratch, 0, 32, protocol + (length & 0xffff) + Math.floor(length / 65536));
   },
 });
 export type IPv6 = Infer<typeof IPv6>;
+
+/**
+ * Return the destination an upper-layer checksum uses (RFC 8200 section 8.1): with a routing
+ * header that has segments left, the final one (the last address; the first of a type 4 segment
+ * list); else the header's destination.
+ */
+export function finalDestination(dst: string, between: readonly FieldValues[]): string {
+  for (const h of between) {
+    if (typeof h.routingType !== "number" || !Number(h.segmentsLeft) || !Array.isArray(h.addresses)) continue;
+    const list = h.addresses as { address: string }[];
+    if (list.length === 0) continue;
+    return h.routingType === 4 ? list[0]!.address : list[list.length - 1]!.address;
+  }
+  return dst;
+}
 
 bind(Ethernet, IPv6, { type: EtherType.IPv6 });
 bind(IPv4, IPv6, { protocol: IpProtocol.IPv6 });

@@ -71,7 +71,8 @@ export interface ProtocolOptions<V> {
   /** Choose the next layer's protocol by a function; binds are consulted when it returns undefined. */
   next?: (layer: V) => AnyProtocol | undefined;
   /** The ones'-complement sum of this layer's pseudo-header for an upper protocol (IP layers). */
-  pseudoHeaderSum?: (layer: V, protocol: number, length: number) => number;
+  /** `between` holds the layers between this one and the checksummed one (IPv6 extension headers). */
+  pseudoHeaderSum?: (layer: V, protocol: number, length: number, between: readonly FieldValues[]) => number;
   /** Return a reason when a dissected layer is malformed. */
   validate?: (layer: V) => string | undefined;
   /**
