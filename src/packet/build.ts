@@ -247,7 +247,7 @@ class BuildChecksumContext implements ChecksumContext {
     for (let j = this.i - 1; j >= 0; j--) {
       const lj = this.layers[j]!;
       const ph = lj._d.options.pseudoHeaderSum;
-      if (ph !== undefined) return ph(valuesOf(lj) as never, protocol, this.end - this.start);
+      if (ph !== undefined) return ph(valuesOf(lj) as never, protocol, this.end - this.start, this.layers.slice(j + 1, this.i).map(valuesOf));
     }
     return 0;
   }
