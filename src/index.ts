@@ -42,3 +42,12 @@ export type {
 export { registerLinkType, protocolForLinkType } from "./capture/link.js";
 export { fuzz, seededRandom } from "./packet/fuzz.js";
 export type { FuzzOptions } from "./packet/fuzz.js";
+export { TCP, TCPOption, TCPSackBlock, TcpOptionKind, TcpFlags, flagText } from "./protocols/tcp.js";
+export { GRE, GreProtocolType } from "./protocols/gre.js";
+export { VXLAN, VXLAN_PORT } from "./protocols/vxlan.js";
+export { DNS, DNSQuestion, DNSRecord, DNSTCP, DnsClass, DnsOpcode, DnsRcode, DnsPort, DnsType } from "./protocols/dns.js";
+export type { DnsData, EdnsOption, MxData, SoaData, SrvData } from "./protocols/dns.js";
+export { DHCP, DHCPOption, DhcpOptionCode, DhcpMessageType, BootpOp, DhcpPort, DHCP_MAGIC_COOKIE, chaddr } from "./protocols/dhcp.js";
+export { DHCPv6, DHCPv6Option, DHCPv6SubOption, Dhcpv6MessageType, Dhcpv6OptionCode, DuidType, Dhcpv6Port } from "./protocols/dhcpv6.js";
+export { NTP, NtpMode, NTP_PORT, ntpTime, ntpDate } from "./protocols/ntp.js";
+export type { CustomSpec, CustomReadContext, CustomWriteContext } from "./schema/custom.js";
