@@ -196,7 +196,8 @@ function comparison(source: string, field: FieldImpl, label: string, op: Compare
   }
   let cmp: (v: unknown) => number;
   if (field instanceof IntField_) {
-    const k = intValue(source, field, label, value);
+    // Orderings take any integer (`tcp.window < 65536`); names still go through the field.
+    const k = /^-?(0x[0-9a-f]+|\d+)$/i.test(value.text) && !value.text.startsWith("-0x") ? Number(value.text) : intValue(source, field, label, value);
     cmp = (v) => (v as number) - k;
   } else if (field instanceof BigIntField) {
     const k = bigValue(source, label, value);
@@ -275,7 +276,9 @@ function equality(source: string, field: FieldImpl, label: string, value: Litera
     const k = value.text;
     return (v) => v === k;
   }
-  throw new FilterError(source, value.column, `${label} is ${field.kind}; it cannot be compared`);
+  // Other kinds (custom fields such as DNS names): compare what they read, as text or number.
+  const k = value.text;
+  return (v) => (typeof v === "string" ? v === k : typeof v === "number" ? v === Number(k) : String(field.json(v)) === k);
 }
 
 function addressEquality(source: string, field: AddressField, label: string, value: Literal): (v: unknown) => boolean {
@@ -319,5 +322,10 @@ function toNeedle(source: string, field: FieldImpl, label: string, value: Litera
     const k = value.text;
     return (v) => (v as string).includes(k);
   }
-  throw new FilterError(source, value.column, `"contains" needs a bytes or string field; ${label} is ${field.kind}`);
+  if (field instanceof IntField_ || field instanceof BigIntField || field instanceof AddressField) {
+    throw new FilterError(source, value.column, `"contains" needs a bytes or string field; ${label} is ${field.kind}`);
+  }
+  const k = value.text;
+  const kb = bytesValue(source, label, { ...value, quoted: true });
+  return (v) => (typeof v === "string" ? v.includes(k) : v instanceof Uint8Array ? indexOfBytes(v, kb) >= 0 : String(field.json(v)).includes(k));
 }
