@@ -80,4 +80,9 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+// A closed pipe (`wirecraft read big.pcap | head`) ends the command quietly.
+process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+  if (e.code === "EPIPE") process.exit(0);
+  throw e;
+});
 process.exitCode = await main(process.argv.slice(2));
