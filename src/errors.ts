@@ -13,6 +13,7 @@ export const ErrorCode = {
   LINK: "ERR_LINK",
   CAPTURE_FORMAT: "ERR_CAPTURE_FORMAT",
   CAPTURE_TRUNCATED: "ERR_CAPTURE_TRUNCATED",
+  FILTER: "ERR_FILTER",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

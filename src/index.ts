@@ -51,3 +51,13 @@ export { DHCP, DHCPOption, DhcpOptionCode, DhcpMessageType, BootpOp, DhcpPort, D
 export { DHCPv6, DHCPv6Option, DHCPv6SubOption, Dhcpv6MessageType, Dhcpv6OptionCode, DuidType, Dhcpv6Port } from "./protocols/dhcpv6.js";
 export { NTP, NtpMode, NTP_PORT, ntpTime, ntpDate } from "./protocols/ntp.js";
 export type { CustomSpec, CustomReadContext, CustomWriteContext } from "./schema/custom.js";
+export { compileFilter, protocolsIn, parseFilter, FilterError, FILTER_ERROR, PROTOCOL_ALIASES } from "./filter/index.js";
+export type { FilterPredicate, FrameInfo } from "./filter/index.js";
+export {
+  tcpStreams, TcpReassembler, streamBytes, IpDefragmenter, dissectFrames, HttpParser, httpMessages, httpExchanges,
+  httpHeader,
+} from "./streams/index.js";
+export type {
+  TcpStream, TcpChunk, TcpEndpoint, TcpGap, TcpReassemblyOptions, DefragOptions, DefragResult, DefragStats, Frame,
+  FrameOptions, HttpMessage, HttpRequest, HttpResponse, HttpExchange,
+} from "./streams/index.js";
