@@ -1,5 +1,7 @@
 /**
- * IPv6, RFC 8200: the fixed header (extension headers are the protocol suite's work).
+ * IPv6, RFC 8200: the fixed header. Extension headers are their own layers (ipv6-options.ts,
+ * ipv6-routing.ts, ipv6-fragment.ts); an upper checksum uses this header through them, with the
+ * final destination of a routing header.
  *
  *   0                   1                   2                   3
  *  +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
