@@ -127,7 +127,10 @@ export class Packet implements LayerOwner {
       err = new MalformedError(def.name, "", off, e instanceof Error ? e.message : String(e));
     }
     if (err !== undefined) {
-      this._err = err;
+      // Inside a quotation (an ICMP error's copy of a packet), bytes cut short are expected: the
+      // packet is truncated, not malformed.
+      const quoted = err instanceof TruncatedError && this._l.some((l) => l._d.options.quotes === true);
+      if (!quoted) this._err = err;
       if (err instanceof TruncatedError) this._trunc = true;
       if (off < limit) this._rawOver(RAW, off, limit);
       this._next = null;

@@ -85,3 +85,19 @@ test("binds fill the ICMP type from the body when building", () => {
   const b = packet(IPv4(), ICMP(), ICMPParameterProblem({ pointer: 3 }), IPv4()).bytes();
   assert.equal(dissect(b, IPv4).layer(ICMP)!.type, IcmpType.parameterProblem);
 });
+
+test("a quote of only 8 bytes of TCP (RFC 792's minimum): truncated, not malformed, the 8 bytes kept", async () => {
+  await import("./tcp.js"); // the TCP bind on IPv4
+  const tcpStart = new Uint8Array([0x9c, 0x40, 0x00, 0x50, 0x12, 0x34, 0x56, 0x78]);
+  const b = packet(IPv4({ src: "192.0.2.254", dst: "192.0.2.1" }), ICMP({ type: "destinationUnreachable", code: 1 }), ICMPDestinationUnreachable(),
+    IPv4({ src: "192.0.2.1", dst: "198.51.100.7", protocol: 6, totalLength: 60 }), tcpStart).bytes();
+  const p = dissect(b, IPv4);
+  assert.equal(p.layers(IPv4).length, 2);
+  assert.equal(p.layers().at(-1)!.proto, Raw);
+  assert.equal(toHex(p.layer(Raw)!.data), toHex(tcpStart));
+  assert.equal(p.truncated, true);
+  assert.equal(p.error, undefined);
+  // Outside a quotation the same bytes are an error.
+  const bare = dissect(b.subarray(28), IPv4);
+  assert.ok(bare.error);
+});

@@ -10,7 +10,8 @@
  *
  * Error messages quote the offending datagram: its IPv4 header and at least 8 bytes of what it
  * carried. The quote is dissected as IPv4 (and UDP, ICMP… as far as bytes go); its lengths say more
- * than is there, so the packet is marked truncated but every layer is read. Building, the body's
+ * than is there, so the packet is marked truncated but every layer is read; a header cut short
+ * inside the quote (8 bytes of TCP) stays Raw, truncated, without an error. Building, the body's
  * protocol fills `type` (echo request for ICMPEcho); set it for the others that share a body.
  *
  *   0                   1                   2                   3
@@ -69,7 +70,7 @@ export const ICMPEcho = defineProtocol("ICMPEcho", {
 }, { summary: (l) => `id 0x${l.id.toString(16)} seq ${l.seq}` });
 export type ICMPEcho = Infer<typeof ICMPEcho>;
 
-const quoted = { next: () => IPv4 };
+const quoted = { next: () => IPv4, quotes: true };
 
 /** Destination unreachable, with the next-hop MTU of "fragmentation needed" (code 4). */
 export const ICMPDestinationUnreachable = defineProtocol("ICMPDestinationUnreachable", {

@@ -71,7 +71,7 @@ export const ICMPv6Echo = defineProtocol("ICMPv6Echo", {
 }, { summary: (l) => `id 0x${l.id.toString(16)} seq ${l.seq}` });
 export type ICMPv6Echo = Infer<typeof ICMPv6Echo>;
 
-const quoted = { next: () => IPv6 };
+const quoted = { next: () => IPv6, quotes: true };
 
 /** Destination unreachable. */
 export const ICMPv6DestinationUnreachable = defineProtocol("ICMPv6DestinationUnreachable", {

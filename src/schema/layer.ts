@@ -22,6 +22,7 @@ export interface ProtocolOptionsImpl {
   payloadLength?: (layer: never) => number | undefined;
   inheritBinds?: unknown;
   select?: (bytes: Uint8Array, offset: number, end: number) => unknown;
+  quotes?: boolean;
 }
 
 /** A bind of a lower protocol to an upper one. */

@@ -90,6 +90,11 @@ export interface ProtocolOptions<V> {
    * bytes at `offset` start with (raw IP picks IPv4 or IPv6 by the version nibble).
    */
   select?: (bytes: Uint8Array, offset: number, end: number) => AnyProtocol | undefined;
+  /**
+   * What follows this layer quotes another packet, usually cut short (ICMP errors): a layer there
+   * that runs out of bytes marks the packet truncated and stays Raw, without an error.
+   */
+  quotes?: boolean;
 }
 
 /** A field as `describe()` and tools see it. */
