@@ -17,8 +17,12 @@ import { IPv4 } from "../../src/protocols/ipv4.js";
 import { IPv6 } from "../../src/protocols/ipv6.js";
 import { ICMP, ICMPEcho } from "../../src/protocols/icmp.js";
 import { ICMPv6, ICMPv6Echo } from "../../src/protocols/icmpv6.js";
-import { NDPNeighborSolicitation } from "../../src/protocols/ndp.js";
-import { IGMP } from "../../src/protocols/igmp.js";
+import { NDPNeighborSolicitation, NDPRouterAdvertisement } from "../../src/protocols/ndp.js";
+import { IGMP, IGMPv3, IGMPv3Query } from "../../src/protocols/igmp.js";
+import { Dot1AD } from "../../src/protocols/dot1q.js";
+import { LLC } from "../../src/protocols/llc.js";
+import { SNAP } from "../../src/protocols/snap.js";
+import { MLDv2Query } from "../../src/protocols/mld.js";
 import { ARP } from "../../src/protocols/arp.js";
 import { IPv6Fragment } from "../../src/protocols/ipv6-fragment.js";
 import { networkFrames } from "./network-fixtures.js";
@@ -93,6 +97,18 @@ test("Scapy dissects packets we build from random values to the same values", { 
     cases.push({ hex: toHex(n), expect: { "IPv6.hlim": w.hopLimit, "IPv6ExtHdrFragment.id": w.fragId, "ICMPv6ND_NS.tgt": w.target, "ICMPv6NDOptSrcLLAddr.lladdr": w.lladdr, "ICMPv6ND_NS.cksum_ok": 1 } });
     const a = packet(Ethernet(), ARP({ opcode: w.arpOp, senderMac: w.lladdr, senderIp: w.sip, targetIp: v.dst })).bytes();
     cases.push({ hex: toHex(a), expect: { "ARP.op": w.arpOp, "ARP.hwsrc": w.lladdr, "ARP.psrc": w.sip, "ARP.pdst": v.dst } });
+    const x = { svid: int(4095), cvid: int(4095), dsap: int(255) & 0xfe, code: 0x0600 + int(0xf9ff), qrv: int(7), qqic: int(255), mrc: int(65535), life: int(65535), valid: int(0xffffffff), plen: int(128) };
+    const q = packet(Ethernet(), Dot1AD({ vid: x.svid }), Dot1Q({ vid: x.cvid, type: 12 }), LLC({ dsap: x.dsap, ssap: 0xaa }), new Uint8Array(9)).bytes();
+    cases.push({ hex: toHex(q), expect: { "Dot1AD.vlan": x.svid, "Dot1Q.vlan": x.cvid, "LLC.dsap": x.dsap, "LLC.ssap": 0xaa, "LLC.ctrl": 3 } });
+    const s3 = packet(Ethernet({ type: 16 }), LLC({ dsap: 0xaa, ssap: 0xaa }), SNAP({ oui: 0x00000c, code: x.code }), new Uint8Array(8)).bytes();
+    cases.push({ hex: toHex(s3), expect: { "SNAP.OUI": 0x00000c, "SNAP.code": x.code } });
+    const iq = packet(Ethernet(), IPv4({ ttl: 1 }), IGMPv3({ type: "membershipQuery", maxRespCode: 100 }), IGMPv3Query({ group: w.group, qrv: x.qrv, qqic: x.qqic, sources: [{ address: v.src }] })).bytes();
+    cases.push({ hex: toHex(iq), expect: { "IGMPv3mq.gaddr": w.group, "IGMPv3mq.qrv": x.qrv, "IGMPv3mq.qqic": x.qqic, "IGMPv3mq.numsrc": 1, "IGMPv3.chksum_ok": 1 } });
+    const mq = packet(Ethernet(), IPv6({ src: "fe80::1", dst: "ff02::1", hopLimit: 1 }), ICMPv6(), MLDv2Query({ maxResponseCode: x.mrc, multicastAddress: "ff15::1", qrv: x.qrv, qqic: x.qqic, sources: [{ address: w.target }] })).bytes();
+    cases.push({ hex: toHex(mq), expect: { "ICMPv6MLQuery2.mrd": x.mrc, "ICMPv6MLQuery2.QRV": x.qrv, "ICMPv6MLQuery2.QQIC": x.qqic, "ICMPv6MLQuery2.sources_number": 1, "ICMPv6MLQuery2.cksum_ok": 1 } });
+    const ra = packet(Ethernet(), IPv6({ src: "fe80::1", dst: "ff02::1", hopLimit: 255 }), ICMPv6(), NDPRouterAdvertisement({ routerLifetime: x.life, options: [
+      { type: "prefixInformation", prefixLength: x.plen, validLifetime: x.valid, prefix: "fd00:1::" }] })).bytes();
+    cases.push({ hex: toHex(ra), expect: { "ICMPv6ND_RA.routerlifetime": x.life, "ICMPv6NDOptPrefixInfo.prefixlen": x.plen, "ICMPv6NDOptPrefixInfo.validlifetime": x.valid, "ICMPv6NDOptPrefixInfo.prefix": "fd00:1::", "ICMPv6ND_RA.cksum_ok": 1 } });
     const g = packet(Ethernet(), IPv4({ ttl: 1 }), IGMP({ type: "membershipReportV2", group: w.group })).bytes();
     cases.push({ hex: toHex(g), expect: { "IGMP.gaddr": w.group, "IGMP.type": 0x16, "IGMP.chksum_ok": 1 } });
   }
@@ -103,7 +119,11 @@ from scapy.layers.l2 import Dot1Q, ARP
 from scapy.layers.inet import IP, ICMP
 from scapy.layers.inet6 import IPv6, IPv6ExtHdrFragment, ICMPv6ND_NS, ICMPv6NDOptSrcLLAddr
 from scapy.contrib.igmp import IGMP
-L = {"Dot1Q": Dot1Q, "IP": IP, "ICMP": ICMP, "IPv6": IPv6, "IPv6ExtHdrFragment": IPv6ExtHdrFragment, "ICMPv6ND_NS": ICMPv6ND_NS, "ICMPv6NDOptSrcLLAddr": ICMPv6NDOptSrcLLAddr, "ARP": ARP, "IGMP": IGMP}
+from scapy.contrib.igmpv3 import IGMPv3, IGMPv3mq
+from scapy.layers.l2 import Dot1AD, LLC, SNAP
+from scapy.layers.inet6 import ICMPv6MLQuery2, ICMPv6ND_RA, ICMPv6NDOptPrefixInfo
+L = {"Dot1AD": Dot1AD, "LLC": LLC, "SNAP": SNAP, "IGMPv3": IGMPv3, "IGMPv3mq": IGMPv3mq, "ICMPv6MLQuery2": ICMPv6MLQuery2, "ICMPv6ND_RA": ICMPv6ND_RA, "ICMPv6NDOptPrefixInfo": ICMPv6NDOptPrefixInfo,
+     "Dot1Q": Dot1Q, "IP": IP, "ICMP": ICMP, "IPv6": IPv6, "IPv6ExtHdrFragment": IPv6ExtHdrFragment, "ICMPv6ND_NS": ICMPv6ND_NS, "ICMPv6NDOptSrcLLAddr": ICMPv6NDOptSrcLLAddr, "ARP": ARP, "IGMP": IGMP}
 out = []
 for c in json.load(sys.stdin):
     p = Ether(bytes.fromhex(c["hex"]))
