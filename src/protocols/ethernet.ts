@@ -46,4 +46,15 @@ export const Ethernet = defineProtocol("Ethernet", {
 });
 export type Ethernet = Infer<typeof Ethernet>;
 
+/** An IEEE 802.3 header with a length (LLC follows), for building: `length` is computed. */
+export const Dot3 = defineProtocol("Dot3", {
+  dst: field.mac({ default: "ff:ff:ff:ff:ff:ff", doc: "destination MAC" }),
+  src: field.mac({ default: "00:00:00:00:00:00", doc: "source MAC" }),
+  length: field.uint16({ lengthOf: "payload", doc: "bytes of the LLC header and its payload" }),
+}, {
+  summary: (l) => `${l.src} > ${l.dst}`,
+  next: () => LLC,
+});
+export type Dot3 = Infer<typeof Dot3>;
+
 registerLinkType(LinkType.ETHERNET, Ethernet);

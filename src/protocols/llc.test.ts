@@ -5,7 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { dissect, packet } from "../packet/packet.js";
 import { toHex } from "../schema/address.js";
-import { Ethernet } from "./ethernet.js";
+import { Dot3, Ethernet } from "./ethernet.js";
 import { LLC } from "./llc.js";
 import { SNAP } from "./snap.js";
 import { IPv4 } from "./ipv4.js";
@@ -54,4 +54,11 @@ test("an LLC header cut short is a truncation error, not a throw", () => {
   const p = dissect(scapy[3]!.data.subarray(0, 15), Ethernet);
   assert.ok(p.error);
   assert.equal(p.layer(Raw)!.data.length, 1);
+});
+
+test("Dot3 builds an 802.3 frame with its length computed, as Scapy's Dot3 does", () => {
+  const b = packet(Dot3({ dst: "01:80:c2:00:00:00", src: "02:00:00:00:0a:01" }), LLC({ dsap: 0x42, ssap: 0x42 }), new Uint8Array(35)).bytes();
+  assert.equal(toHex(b), toHex(scapy[3]!.data));
+  assert.equal(dissect(b, Dot3).layer(Dot3)!.length, 38);
+  assert.equal(dissect(b, Ethernet).layer(Ethernet)!.type, 38);
 });
