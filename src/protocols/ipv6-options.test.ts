@@ -83,3 +83,16 @@ test("a hop-by-hop length past the end is truncated, not thrown", () => {
   assert.ok(p.error);
   assert.equal(p.truncated, true);
 });
+
+test("padding is a PadN (or Pad1) option, as Scapy's autopad makes it", () => {
+  // Scapy: IPv6ExtHdrHopByHop(options=[RouterAlert(value=0), PadN(optdata=b"")]) — the PadN is what autopad adds.
+  const mld = dissect(scapy[33]!.data, Ethernet);
+  const b = packet(Ethernet(E), IPv6({ src: "fe80::1", dst: "ff15::1234", hopLimit: 1 }), IPv6HopByHop({ options: [{ type: "routerAlert", data: new Uint8Array(2) }] }),
+    ...mld.layers().slice(3)).bytes({ recompute: true });
+  assert.equal(toHex(b), toHex(scapy[33]!.data));
+  const padN = packet(IPv6(), IPv6HopByHop()).bytes();
+  assert.equal(toHex(padN.subarray(40)), "3b00010400000000");
+  const pad1 = packet(IPv6(), IPv6HopByHop({ options: [{ type: "PadN", data: new Uint8Array(3) }] })).bytes();
+  assert.equal(toHex(pad1.subarray(40)), "3b00010300000000");
+  assert.deepEqual(dissect(pad1, IPv6).layer(IPv6HopByHop)!.options.map((o) => o.type), [1, 0]);
+});

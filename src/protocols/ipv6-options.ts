@@ -2,7 +2,7 @@
  * IPv6 Hop-by-Hop Options and Destination Options headers, RFC 8200 section 4.3 and 4.6, with their
  * option TLVs (Pad1, PadN, router alert and others kept raw). The next header is dispatched with
  * IPv6's own binds (`inheritBinds`), so whatever binds to IPv6 also follows these headers. When
- * building, `padding` fills the header to a multiple of 8 bytes with zeros, which are Pad1 options.
+ * building, `padding` fills the header to a multiple of 8 bytes with a Pad1 or PadN option.
  *
  *  +---------------+---------------+-------------------------------+
  *  |  Next Header  |  Hdr Ext Len  |                               |
@@ -35,12 +35,40 @@ export const IPv6Option = defineProtocol("IPv6Option", {
 });
 export type IPv6Option = Infer<typeof IPv6Option>;
 
+/**
+ * Padding after the options up to an 8-byte boundary, as Pad1 (one byte) or PadN: computed when
+ * building if left empty (as Scapy's autopad does); dissected, the options run to the header's end
+ * and this is empty.
+ */
+function padOptions() {
+  return field.custom<Uint8Array, Uint8Array>({
+    kind: "padOptions",
+    default: new Uint8Array(0),
+    doc: "Pad1 or PadN up to an 8-byte boundary (computed when building)",
+    span: (c) => c.end - c.offset,
+    read: (c) => c.bytes.subarray(c.offset, c.end),
+    normalize: (v) => {
+      if (!(v instanceof Uint8Array)) throw new Error("expects a Uint8Array");
+      return v;
+    },
+    encode: (v, c) => {
+      if (v.length > 0) return v;
+      const n = (8 - (c.position % 8)) % 8;
+      const pad = new Uint8Array(n);
+      if (n >= 2) { pad[0] = IPv6OptionType.PadN; pad[1] = n - 2; }
+      return pad;
+    },
+    format: (v) => (v.length === 0 ? "(none)" : Array.from(v, (x) => x.toString(16).padStart(2, "0")).join("")),
+    json: (v) => Array.from(v, (x) => x.toString(16).padStart(2, "0")).join(""),
+  });
+}
+
 function optionsHeader(name: "IPv6HopByHop" | "IPv6DestinationOptions") {
   return defineProtocol(name, {
     nextHeader: field.uint8({ enum: ipProtocolNames, default: IpProtocol.IPv6NoNxt }),
     length: field.uint8({ lengthOf: "header", scale: 8, adjust: -8, doc: "header length in 8-byte units, not counting the first 8" }),
     options: field.list(IPv6Option, { doc: "option TLVs, to the end of the header" }),
-    padding: field.padding({ align: 8, doc: "zeros (Pad1 options) up to an 8-byte boundary (building)" }),
+    padding: padOptions(),
   }, {
     summary: (l) => `${l.options.length} option(s)`,
     inheritBinds: IPv6,
