@@ -96,7 +96,7 @@ test("MLDv1 query, report, done and MLDv2 query and report (Scapy) with their ho
 
 test("MLDv2 report built from values (counts and checksum through the hop-by-hop header) equals Scapy's", () => {
   const b = packet(Ethernet(E), IPv6({ src: "fe80::1", dst: "ff02::16", hopLimit: 1 }),
-    IPv6HopByHop({ options: [{ type: "routerAlert", data: new Uint8Array(2) }, { type: "PadN", data: new Uint8Array(0) }] }), ICMPv6(),
+    IPv6HopByHop({ options: [{ type: "routerAlert", value: 0 }, { type: "PadN", data: new Uint8Array(0) }] }), ICMPv6(),
     MLDv2Report({ records: [{ recordType: "modeIsInclude", multicastAddress: "ff15::1234", sources: [{ address: "fd91:1::7" }] }, { multicastAddress: "ff15::1235" }] })).bytes();
   assert.equal(toHex(b), toHex(scapy[36]!.bytes()));
 });

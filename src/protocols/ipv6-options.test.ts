@@ -26,7 +26,7 @@ test("hop-by-hop: router alert and PadN, then UDP", () => {
   const h = p.layer(IPv6HopByHop)!;
   assert.equal(h.nextHeader, IpProtocol.UDP);
   assert.equal(h.length, 0);
-  assert.deepEqual(h.options.map((o) => o.toJSON()), [{ type: 5, length: 2, data: "0000" }, { type: 1, length: 0, data: "" }]);
+  assert.deepEqual(h.options.map((o) => o.toJSON()), [{ type: 5, length: 2, value: 0 }, { type: 1, length: 0, data: "" }]);
   assert.equal(p.layer(UDP)!.dstPort, 8);
   assert.ok(p.verifyChecksums().every((c) => c.ok));
 });
@@ -87,7 +87,7 @@ test("a hop-by-hop length past the end is truncated, not thrown", () => {
 test("padding is a PadN (or Pad1) option, as Scapy's autopad makes it", () => {
   // Scapy: IPv6ExtHdrHopByHop(options=[RouterAlert(value=0), PadN(optdata=b"")]) — the PadN is what autopad adds.
   const mld = dissect(scapy[33]!.data, Ethernet);
-  const b = packet(Ethernet(E), IPv6({ src: "fe80::1", dst: "ff15::1234", hopLimit: 1 }), IPv6HopByHop({ options: [{ type: "routerAlert", data: new Uint8Array(2) }] }),
+  const b = packet(Ethernet(E), IPv6({ src: "fe80::1", dst: "ff15::1234", hopLimit: 1 }), IPv6HopByHop({ options: [{ type: "routerAlert", value: 0 }] }),
     ...mld.layers().slice(3)).bytes({ recompute: true });
   assert.equal(toHex(b), toHex(scapy[33]!.data));
   const padN = packet(IPv6(), IPv6HopByHop()).bytes();

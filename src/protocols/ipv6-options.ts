@@ -25,11 +25,15 @@ export const IPv6OptionType = {
   homeAddress: 0xc9,
 } as const;
 
+const ALERT = "type == 5 && (length == 0 || length == 2)";
+
 /** An IPv6 option TLV (Pad1 is the type byte alone). */
 export const IPv6Option = defineProtocol("IPv6Option", {
   type: field.uint8({ enum: invert(IPv6OptionType), hex: true, doc: "action (2 bits), may-change (1 bit), number (5 bits)" }),
   length: field.uint8({ when: "type != 0", lengthOf: "header", adjust: -2, doc: "bytes of data" }),
-  data: field.bytes({ when: "type != 0", doc: "option data" }),
+  // Router alert (RFC 2711) when its length fits; a length of 0 is that of an option being built.
+  value: field.uint16({ when: ALERT, doc: "router alert value (0: MLD, 1: RSVP, 2: active networks)" }),
+  data: field.bytes({ when: `type != 0 && !(${ALERT})`, doc: "option data" }),
 }, {
   summary: (l) => invert(IPv6OptionType)[l.type as 0] ?? `option 0x${l.type.toString(16)}`,
 });

@@ -48,7 +48,7 @@ const ndpOptions = (p: Packet) => [NDPRouterSolicitation, NDPRouterAdvertisement
 const present = <T>(xs: (T | undefined)[]): T[] => xs.filter((x): x is T => x !== undefined);
 const ipv6Options = (p: Packet) => [...all(p, IPv6HopByHop), ...all(p, IPv6DestinationOptions)]
   .sort((a, b) => a.span()!.start - b.span()!.start)
-  .flatMap((l) => (l as unknown as { options: { type: number; length?: number; data?: Uint8Array }[] }).options);
+  .flatMap((l) => (l as unknown as { options: { type: number; length?: number; value?: number; data?: Uint8Array }[] }).options);
 
 /** tshark field -> our values for the frame, in tshark's order (outermost first). */
 const FIELDS: Record<string, Extract> = {
@@ -126,7 +126,7 @@ const FIELDS: Record<string, Extract> = {
   "ipv6.dstopts.len": f(IPv6DestinationOptions, "length"),
   "ipv6.opt.type": (p) => ipv6Options(p).map((o) => o.type),
   "ipv6.opt.length": (p) => present(ipv6Options(p).map((o) => o.length)),
-  "ipv6.opt.router_alert": (p) => ipv6Options(p).filter((o) => o.type === 5 && o.data?.length === 2).map((o) => (o.data![0]! << 8) | o.data![1]!),
+  "ipv6.opt.router_alert": (p) => present(ipv6Options(p).map((o) => o.value)),
   "ipv6.routing.nxt": f(IPv6Routing, "nextHeader"),
   "ipv6.routing.len": f(IPv6Routing, "length"),
   "ipv6.routing.type": f(IPv6Routing, "routingType"),
