@@ -25,10 +25,35 @@ export type { BuildOptions } from "./packet/build.js";
 export { hexdump, describe } from "./packet/display.js";
 export { internetChecksum, onesComplementSum, finishChecksum } from "./packet/checksum.js";
 export { Raw, Padding } from "./protocols/raw.js";
-export { Ethernet, EtherType } from "./protocols/ethernet.js";
+export { Ethernet, Dot3, EtherType } from "./protocols/ethernet.js";
 export { IPv4, IpProtocol } from "./protocols/ipv4.js";
 export { IPv6 } from "./protocols/ipv6.js";
 export { UDP } from "./protocols/udp.js";
+export { LLC, Sap } from "./protocols/llc.js";
+export { SNAP } from "./protocols/snap.js";
+export { Dot1Q, Dot1AD } from "./protocols/dot1q.js";
+export { ARP, ArpOpcode, ArpHardware } from "./protocols/arp.js";
+export { SLL, SLL2, SllPacketType } from "./protocols/sll.js";
+export { Null, Loop, NullLink, LoopbackFamily } from "./protocols/null.js";
+export { RawIP } from "./protocols/raw-ip.js";
+export { IPv4Option, IPv4OptionType, IPv4RouteAddress, timestampEntries } from "./protocols/ipv4-options.js";
+export { IPv6HopByHop, IPv6DestinationOptions, IPv6Option, IPv6OptionType } from "./protocols/ipv6-options.js";
+export { IPv6Routing, IPv6RouteAddress } from "./protocols/ipv6-routing.js";
+export { IPv6Fragment } from "./protocols/ipv6-fragment.js";
+export {
+  ICMP, ICMPEcho, ICMPDestinationUnreachable, ICMPRedirect, ICMPTimeExceeded, ICMPParameterProblem, IcmpType,
+  IcmpUnreachableCode,
+} from "./protocols/icmp.js";
+export {
+  ICMPv6, ICMPv6Echo, ICMPv6DestinationUnreachable, ICMPv6PacketTooBig, ICMPv6TimeExceeded, ICMPv6ParameterProblem,
+  Icmpv6Type,
+} from "./protocols/icmpv6.js";
+export {
+  NDPRouterSolicitation, NDPRouterAdvertisement, NDPNeighborSolicitation, NDPNeighborAdvertisement, NDPRedirect,
+  NDPOption, NDPAddress, NdpOptionType,
+} from "./protocols/ndp.js";
+export { MLD, MLDv2Query, MLDv2Report, MLDv2Record, MLDSource, MulticastRecordType } from "./protocols/mld.js";
+export { IGMP, IGMPv3, IGMPv3Query, IGMPv3Report, IGMPv3Record, IGMPv3Source, IgmpType, IGMPMessage } from "./protocols/igmp.js";
 export {
   CaptureError, LinkType, formatTime, parseTime, PcapReader, PcapWriter, encodePcap, isPcap, readPcapSync,
   PcapngBlockType, PcapngReader, isPcapng, readPcapngSync, PcapngWriter, encodePcapng, CaptureReader,

@@ -19,10 +19,10 @@ const loopback = parseHex(`
   6166 74`)!;
 
 // Scapy: Ether(dst="02:00:00:00:00:02", src="02:00:00:00:00:01")/IP(src="10.0.0.1", dst="10.0.0.2",
-//        id=0x1234, flags="DF")/UDP(sport=40000, dport=53)/b"hello"
+//        id=0x1234, flags="DF")/UDP(sport=40000, dport=9)/b"hello"
 const scapyFrame = parseHex(
   "020000000002020000000001080045000021123440004011" +
-  "14960a0000010a0000029c400035000d0b8a68656c6c6f",
+  "14960a0000010a0000029c400009000d0bb668656c6c6f",
 )!;
 
 test("dissect the captured frame's Ethernet header", () => {
@@ -40,12 +40,12 @@ test("build the Scapy frame from values, byte for byte", () => {
   const b = packet(
     Ethernet({ dst: "02:00:00:00:00:02", src: "02:00:00:00:00:01" }),
     IPv4({ src: "10.0.0.1", dst: "10.0.0.2", id: 0x1234, flags: "DF" }),
-    UDP({ srcPort: 40000, dstPort: 53 }),
+    UDP({ srcPort: 40000, dstPort: 9 }),
     "hello",
   ).bytes();
   assert.equal(toHex(b), toHex(scapyFrame));
   const s = dissect(scapyFrame, Ethernet).summary();
-  assert.equal(s, "Ethernet 02:00:00:00:00:01 > 02:00:00:00:00:02 / IPv4 10.0.0.1 > 10.0.0.2 / UDP 40000 > 53 / Raw 5 byte(s) 68656c6c6f");
+  assert.equal(s, "Ethernet 02:00:00:00:00:01 > 02:00:00:00:00:02 / IPv4 10.0.0.1 > 10.0.0.2 / UDP 40000 > 9 / Raw 5 byte(s) 68656c6c6f");
 });
 
 test("the bind fills the EtherType: IPv4 0x0800", () => {
@@ -84,7 +84,7 @@ test("crafting with a trailing Padding layer", () => {
   const b = packet(
     Ethernet({ dst: "02:00:00:00:00:02", src: "02:00:00:00:00:01" }),
     IPv4({ src: "10.0.0.1", dst: "10.0.0.2", id: 0x1234, flags: "DF" }),
-    UDP({ srcPort: 40000, dstPort: 53 }),
+    UDP({ srcPort: 40000, dstPort: 9 }),
     "hello",
     Padding({ data: new Uint8Array(13) }),
   ).bytes();

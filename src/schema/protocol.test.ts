@@ -251,7 +251,7 @@ group("build: set values kept, unset values computed", () => {
 });
 
 group("editing dissected packets", () => {
-  const wire = packet(IPv4({ src: "10.0.0.1", dst: "10.0.0.2" }), UDP({ srcPort: 1000, dstPort: 53 }), "query").bytes();
+  const wire = packet(IPv4({ src: "10.0.0.1", dst: "10.0.0.2" }), UDP({ srcPort: 1000, dstPort: 7 }), "query").bytes();
 
   test("an unmodified dissected packet returns the identical bytes", () => {
     const p = dissect(wire, IPv4);
