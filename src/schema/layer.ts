@@ -164,7 +164,8 @@ export class LayerBase {
 
   /** Whether field `i` is present in the dissected bytes. */
   _present(i: number): boolean {
-    return this._offs === null || this._offs[2 * i]! >= 0;
+    const fd = this._d.firstDynamic;
+    return i < fd || this._offs === null || this._offs[2 * (i - fd)]! >= 0;
   }
 
   /** The value of an unset field of a crafted layer. */
@@ -180,10 +181,11 @@ export class LayerBase {
     const b = this._b!;
     let o: number;
     let end: number;
-    if (this._offs !== null) {
-      o = this._offs[2 * i]!;
+    const fd = this._d.firstDynamic;
+    if (i >= fd && this._offs !== null) {
+      o = this._offs[2 * (i - fd)]!;
       if (o < 0) return undefined;
-      end = this._offs[2 * i + 1]!;
+      end = this._offs[2 * (i - fd) + 1]!;
     } else {
       o = this._o + this._d.staticOff[i]!;
       end = o + f.size;
@@ -250,7 +252,7 @@ function compileAccessors(def: ProtocolDef, proto: object): void {
     body += ` const b = this._b;\n if (b === null) return this._unset(${i});\n`;
     if (expr === undefined) body += ` return this._slow(${i});`;
     else if (!dyn) body += ` const o = this._o + ${def.staticOff[i]};\n return ${expr};`;
-    else body += ` const o = this._offs[${2 * i}];\n if (o < 0) return undefined;\n return ${expr};`;
+    else body += ` const o = this._offs[${2 * (i - def.firstDynamic)}];\n if (o < 0) return undefined;\n return ${expr};`;
     const get = new Function(`return function get_${f.name}() {\n ${body}\n}`)() as () => unknown;
     const set = function (this: LayerBase, value: unknown): void {
       this._setField(i, value);
@@ -306,21 +308,16 @@ export function layoutLayer(layer: LayerBase, b: Uint8Array, off: number, limit:
     layer._offs = null;
     layer._h = off + def.staticSize;
   } else {
-    const offs = new Int32Array(2 * n);
-    layer._offs = offs;
+    // Offsets of the dynamic fields only (field i at 2 * (i - fd)); a reused layer keeps its array.
     const fd = def.firstDynamic;
-    for (let i = 0; i < fd; i++) {
-      const s = off + def.staticOff[i]!;
-      const f = fields[i]!;
-      offs[2 * i] = s;
-      offs[2 * i + 1] = f.bits ? s + ((f as IntField_).bitShift + f.bits + 7 >> 3) : s + f.size;
-    }
-    for (let i = fd; i < n; i++) offs[2 * i] = -1;
+    let offs = layer._offs;
+    if (offs === null || offs.length !== 2 * (n - fd)) offs = layer._offs = new Int32Array(2 * (n - fd));
+    for (let k = 0; k < offs.length; k += 2) offs[k] = -1;
     let pos = off;
     let declHdrEnd = -1;
     if (fd > 0) {
       const last = fields[fd - 1]!;
-      pos = last.bits ? off + def.staticOff[fd - 1]! + def.advance[fd - 1]! - def.bitByte[fd - 1]! : offs[2 * (fd - 1) + 1]!;
+      pos = last.bits ? off + def.staticOff[fd - 1]! + def.advance[fd - 1]! - def.bitByte[fd - 1]! : off + def.staticOff[fd - 1]! + last.size;
       if (pos > limit) return truncatedAt(def, off, limit, fd);
       const hl = def.headerLen;
       if (hl !== undefined && hl.index < fd) {
@@ -347,8 +344,8 @@ export function layoutLayer(layer: LayerBase, b: Uint8Array, off: number, limit:
         start = pos + def.bitByte[i]!;
         size = ((f as IntField_).bitShift + f.bits + 7) >> 3;
         if (start + size > hdrLimit) return truncatedField(def, f, start, size, hdrLimit);
-        offs[2 * i] = start;
-        offs[2 * i + 1] = start + size;
+        offs[2 * (i - fd)] = start;
+        offs[2 * (i - fd) + 1] = start + size;
         pos += def.advance[i]!;
         continue;
       }
@@ -387,8 +384,8 @@ export function layoutLayer(layer: LayerBase, b: Uint8Array, off: number, limit:
         size = L;
       }
       if (pos + size > hdrLimit) return truncatedField(def, f, pos, size, hdrLimit);
-      offs[2 * i] = start;
-      offs[2 * i + 1] = start + size;
+      offs[2 * (i - fd)] = start;
+      offs[2 * (i - fd) + 1] = start + size;
       pos += size;
       if (f === def.headerLen) {
         const L = (layer as unknown as Record<string, number>)[f.name]! * def.headerLen.scale - def.headerLen.adjust;
@@ -400,7 +397,7 @@ export function layoutLayer(layer: LayerBase, b: Uint8Array, off: number, limit:
     // A header length that runs past the bytes: the header is truncated.
     if (declHdrEnd > limit) {
       let last = n - 1;
-      while (last > 0 && (offs[2 * last]! < 0 || fields[last] instanceof PaddingField)) last--;
+      while (last > fd && (offs[2 * (last - fd)]! < 0 || fields[last] instanceof PaddingField)) last--;
       return new TruncatedError(def.name, fields[last]!.name, pos, declHdrEnd - pos, limit - pos);
     }
     layer._h = pos;
@@ -451,7 +448,8 @@ function hasLengthSource(f: FieldImpl, def: ProtocolDef, i: number): boolean {
 
 /** Absolute offset of field `i` in a dissected layer. */
 export function fieldOffset(layer: LayerBase, i: number): number {
-  return layer._offs !== null ? layer._offs[2 * i]! : layer._o + layer._d.staticOff[i]!;
+  const fd = layer._d.firstDynamic;
+  return i >= fd && layer._offs !== null ? layer._offs[2 * (i - fd)]! : layer._o + layer._d.staticOff[i]!;
 }
 
 function truncatedAt(def: ProtocolDef, off: number, limit: number, upTo: number): TruncatedError {

@@ -18,6 +18,7 @@ export class ListField extends FieldImpl {
   readonly lengthSource: LengthSpec | undefined;
   count: ((l: FieldValues) => number) | undefined = undefined;
   length: ((l: FieldValues) => number) | undefined = undefined;
+  private probe: LayerBase | undefined = undefined;
   constructor(item: ProtocolDef, options: { count?: LengthSpec; length?: LengthSpec; when?: string | ((l: FieldValues) => unknown); hex?: boolean; required?: boolean; doc?: string }) {
     super(options);
     this.item = item;
@@ -42,17 +43,24 @@ export class ListField extends FieldImpl {
     if (end > limit) {
       return new MalformedError(owner, this.name, off, `list of ${end - off} byte(s) runs past the end of the layer (${limit - off} available)`);
     }
-    const probe = new this.item.Layer();
     let pos = off;
     let n = 0;
-    while (count >= 0 ? n < count : pos < end) {
-      if (n >= MAX_LIST_ITEMS) return new MalformedError(owner, this.name, pos, `more than ${MAX_LIST_ITEMS} items`);
-      const err = layoutLayer(probe, b, pos, end, layer._base);
-      if (err !== undefined) return err;
-      const size = probe._h - pos;
-      if (size <= 0) return new MalformedError(owner, this.name, pos, "a list item of zero length");
-      pos += size;
-      n++;
+    if (count === 0 || (count < 0 && pos >= end)) return count >= 0 && this.length === undefined && lengthField === undefined ? 0 : end - off;
+    // One probe layer per list field, reused; taken while in use in case items nest the same list.
+    const probe = this.probe ?? new this.item.Layer();
+    this.probe = undefined;
+    try {
+      while (count >= 0 ? n < count : pos < end) {
+        if (n >= MAX_LIST_ITEMS) return new MalformedError(owner, this.name, pos, `more than ${MAX_LIST_ITEMS} items`);
+        const err = layoutLayer(probe, b, pos, end, layer._base);
+        if (err !== undefined) return err;
+        const size = probe._h - pos;
+        if (size <= 0) return new MalformedError(owner, this.name, pos, "a list item of zero length");
+        pos += size;
+        n++;
+      }
+    } finally {
+      this.probe = probe;
     }
     if (count >= 0 && this.length === undefined && lengthField === undefined) return pos - off;
     return end - off;
