@@ -217,7 +217,7 @@ export function buildLayers(layers: readonly LayerBase[], padding: (l: LayerBase
       const f = def.fields[ci] as IntField_;
       const start = starts[i]!;
       const end = Math.max(payloadEnd, start + l._bs!.size);
-      const ctx = new BuildChecksumContext(b, layers, i, start, start + l._bs!.size, end);
+      const ctx = new BuildChecksumContext(b, layers, i, starts, start, start + l._bs!.size, end);
       const v = f.checksum!(ctx);
       l._bs!.vals[ci] = v;
       f.write(b, offsets[i]![ci]!, v);
@@ -226,12 +226,15 @@ export function buildLayers(layers: readonly LayerBase[], padding: (l: LayerBase
   return b;
 }
 
+const NONE: readonly FieldValues[] = [];
+
 /** The context a checksum function gets while building; values are made only when asked for. */
 class BuildChecksumContext implements ChecksumContext {
   constructor(
     readonly bytes: Uint8Array,
     private readonly layers: readonly LayerBase[],
     private readonly i: number,
+    private readonly starts: readonly number[],
     readonly start: number,
     readonly headerEnd: number,
     readonly end: number,
@@ -247,7 +250,10 @@ class BuildChecksumContext implements ChecksumContext {
     for (let j = this.i - 1; j >= 0; j--) {
       const lj = this.layers[j]!;
       const ph = lj._d.options.pseudoHeaderSum;
-      if (ph !== undefined) return ph(valuesOf(lj) as never, protocol, this.end - this.start, this.layers.slice(j + 1, this.i).map(valuesOf));
+      if (ph !== undefined) {
+        const between = j + 1 < this.i ? this.layers.slice(j + 1, this.i).map(valuesOf) : NONE;
+        return ph(lj as never, protocol, this.end - this.start, between, { bytes: this.bytes, start: this.starts[j]! });
+      }
     }
     return 0;
   }

@@ -282,7 +282,7 @@ export class Packet implements LayerOwner {
             // The nearest enclosing layer with a pseudo-header (IPv6 below its extension headers).
             for (let j = i - 1; j >= 0; j--) {
               const ph = layers[j]!._d.options.pseudoHeaderSum;
-              if (ph !== undefined) return ph(layers[j] as never, protocol, end - l._o, layers.slice(j + 1, i) as never);
+              if (ph !== undefined) return ph(layers[j] as never, protocol, end - l._o, layers.slice(j + 1, i) as never, { bytes: src, start: layers[j]!._o });
             }
             return 0;
           },

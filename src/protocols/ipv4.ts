@@ -57,7 +57,9 @@ export const IPv4 = defineProtocol("IPv4", {
   validate: (l) => (l.version !== 4 ? `version is ${l.version}, not 4` : undefined),
   // A fragment other than the first carries no header of the upper protocol.
   next: (l) => (l.fragmentOffset !== 0 ? Raw : undefined),
-  pseudoHeaderSum: (l, protocol, length) => {
+  pseudoHeaderSum: (l, protocol, length, _between, at) => {
+    // The addresses as written: bytes 12..20 of the header.
+    if (at !== undefined) return onesComplementSum(at.bytes, at.start + 12, at.start + 20, protocol + length);
     parseIPv4(l.src, scratch, 0);
     parseIPv4(l.dst, scratch, 4);
     return onesComplementSum(scratch, 0, 8, protocol + length);

@@ -35,7 +35,10 @@ export const IPv6 = defineProtocol("IPv6", {
 }, {
   summary: (l) => `${l.src} > ${l.dst}`,
   validate: (l) => (l.version !== 6 ? `version is ${l.version}, not 6` : undefined),
-  pseudoHeaderSum: (l, protocol, length, between) => {
+  pseudoHeaderSum: (l, protocol, length, between, at) => {
+    const extra = protocol + (length & 0xffff) + Math.floor(length / 65536);
+    // No routing header in between: the addresses as written, bytes 8..40 of the header.
+    if (at !== undefined && between.length === 0) return onesComplementSum(at.bytes, at.start + 8, at.start + 40, extra);
     parseIPv6(l.src, scratch, 0);
     parseIPv6(finalDestination(l.dst, between), scratch, 16);
     return onesComplementSum(scratch, 0, 32, protocol + (length & 0xffff) + Math.floor(length / 65536));

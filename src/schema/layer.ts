@@ -17,7 +17,7 @@ import { showLayer, summarizeLayer } from "../packet/display.js";
 export interface ProtocolOptionsImpl {
   summary?: (layer: never) => string;
   next?: (layer: never) => unknown;
-  pseudoHeaderSum?: (layer: never, protocol: number, length: number, between: readonly FieldValues[]) => number;
+  pseudoHeaderSum?: (layer: never, protocol: number, length: number, between: readonly FieldValues[], at: { bytes: Uint8Array; start: number }) => number;
   validate?: (layer: never) => string | undefined;
   payloadLength?: (layer: never) => number | undefined;
   inheritBinds?: unknown;

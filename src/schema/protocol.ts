@@ -72,7 +72,11 @@ export interface ProtocolOptions<V> {
   next?: (layer: V) => AnyProtocol | undefined;
   /** The ones'-complement sum of this layer's pseudo-header for an upper protocol (IP layers). */
   /** `between` holds the layers between this one and the checksummed one (IPv6 extension headers). */
-  pseudoHeaderSum?: (layer: V, protocol: number, length: number, between: readonly FieldValues[]) => number;
+  pseudoHeaderSum?: (
+    layer: V, protocol: number, length: number, between: readonly FieldValues[],
+    /** Where this layer's own header sits, written out: read the addresses from here when you can. */
+    at: { readonly bytes: Uint8Array; readonly start: number },
+  ) => number;
   /** Return a reason when a dissected layer is malformed. */
   validate?: (layer: V) => string | undefined;
   /**
