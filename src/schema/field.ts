@@ -464,16 +464,19 @@ export class BigIntField extends FieldImpl {
 // ---------------------------------------------------------------- addresses
 
 /** Parsed addresses by kind and text; cleared when full (a bound, not an LRU). */
-const addressCache = new Map<string, { text: string; bytes: Uint8Array }>();
+const addressCaches = { mac: new Map<string, AddressEntry>(), ipv4: new Map<string, AddressEntry>(), ipv6: new Map<string, AddressEntry>() };
+interface AddressEntry { readonly text: string; readonly bytes: Uint8Array }
 const ADDRESS_CACHE_SIZE = 4096;
 
 /** MAC, IPv4 and IPv6 addresses as strings. */
 export class AddressField extends FieldImpl {
   readonly kind: "mac" | "ipv4" | "ipv6";
   private readonly dflt: string;
+  private readonly cache: Map<string, AddressEntry>;
   constructor(kind: "mac" | "ipv4" | "ipv6", options: AddressOptions) {
     super(options);
     this.kind = kind;
+    this.cache = addressCaches[kind];
     this.size = kind === "mac" ? 6 : kind === "ipv4" ? 4 : 16;
     this.dflt = kind === "mac" ? "00:00:00:00:00:00" : kind === "ipv4" ? "0.0.0.0" : "::";
     if (options.default !== undefined) this.dflt = this.normalize(options.default);
@@ -483,25 +486,26 @@ export class AddressField extends FieldImpl {
   }
   normalize(value: unknown): string {
     if (typeof value !== "string") rangeFail(`expects ${this.kind === "mac" ? "a MAC address" : `an ${this.kind === "ipv4" ? "IPv4" : "IPv6"} address`} string`);
-    const hit = addressCache.get(this.kind + value);
+    const hit = this.cache.get(value);
     if (hit !== undefined) return hit.text;
     return this.parse(value).text;
   }
   /** Parse text into canonical text and bytes, remembering the result (addresses repeat). */
-  private parse(value: string): { text: string; bytes: Uint8Array } {
+  private parse(value: string): AddressEntry {
     const s = new Uint8Array(this.size);
     const ok = this.kind === "mac" ? parseMac(value, s, 0) : this.kind === "ipv4" ? parseIPv4(value, s, 0) : parseIPv6(value, s, 0);
     if (!ok) rangeFail(`is not a valid ${this.kind === "mac" ? "MAC" : this.kind === "ipv4" ? "IPv4" : "IPv6"} address`);
     const entry = { text: this.read(s, 0), bytes: s };
-    if (addressCache.size >= ADDRESS_CACHE_SIZE) addressCache.clear();
-    addressCache.set(this.kind + value, entry);
-    if (entry.text !== value) addressCache.set(this.kind + entry.text, entry);
+    const cache = this.cache;
+    if (cache.size >= ADDRESS_CACHE_SIZE) cache.clear();
+    cache.set(value, entry);
+    if (entry.text !== value) cache.set(entry.text, entry);
     return entry;
   }
   write(b: Uint8Array, off: number, value: unknown): void {
     const v = value as string;
-    const hit = addressCache.get(this.kind + v) ?? this.parse(v);
-    b.set(hit.bytes, off);
+    const src = (this.cache.get(v) ?? this.parse(v)).bytes;
+    for (let i = 0; i < src.length; i++) b[off + i] = src[i]!;
   }
   defaultValue(): string {
     return this.dflt;

@@ -78,6 +78,8 @@ export interface BuildScratch {
   vals: unknown[];
   present: boolean[];
   size: number;
+  /** Where each checksum field was written (by field index), for the checksum pass. */
+  checksumAt?: number[];
   /** Bytes of custom fields, encoded while measuring. */
   enc?: (Uint8Array | undefined)[];
 }
