@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import {
-  bind, defineProtocol, dissect, Ethernet, field, IPv4, IPv6, packet, parseHex, Raw, toHex, UDP,
+  bind, defineProtocol, dissect, Ethernet, field, IPv4, IPv6, packet, parseHex, Raw, seededRandom, toHex, UDP,
 } from "../src/index.js";
 
 const PYTHON = "/usr/bin/python3";
@@ -24,19 +24,7 @@ const ESCP = defineProtocol("ESCP", {
 });
 bind(UDP, ESCP, { dstPort: 1337 });
 
-/** mulberry32: a small seeded PRNG. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const rand = rng(SEED);
+const rand = seededRandom(SEED);
 const int = (lo: number, hi: number): number => lo + Math.floor(rand() * (hi - lo + 1));
 const bytes = (n: number): Uint8Array => Uint8Array.from({ length: n }, () => int(0, 255));
 const mac = (): string => toHex(bytes(6)).replace(/(..)(?!$)/g, "$1:");

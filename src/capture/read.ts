@@ -40,7 +40,7 @@ function detect(buf: Uint8Array, pos: number): PcapDecoder | PcapngDecoder {
 }
 
 /** Read a file in fresh chunks (records may keep views into them, so none is reused). */
-async function* readFileChunks(path: string, chunkSize: number): AsyncGenerator<Uint8Array, void, undefined> {
+export async function* readFileChunks(path: string, chunkSize = 256 * 1024): AsyncGenerator<Uint8Array, void, undefined> {
   const file = await open(path, "r");
   try {
     for (;;) {

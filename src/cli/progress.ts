@@ -3,6 +3,7 @@
  * has taken half a second, redrawn at most ten times a second, and erased when done.
  */
 import { open } from "node:fs/promises";
+import { readFileChunks } from "../capture/read.js";
 
 /** Where the bar is drawn; `process.stderr` in the command. */
 export interface BarStream {
@@ -80,16 +81,8 @@ export async function barFor(path: string, out: BarStream): Promise<ProgressBar 
 
 /** Read a file in fresh chunks, counting bytes into `bar`. */
 export async function* countedChunks(path: string, bar: ProgressBar, chunkSize = 256 * 1024): AsyncGenerator<Uint8Array, void, undefined> {
-  const file = await open(path, "r");
-  try {
-    for (;;) {
-      const buf = new Uint8Array(chunkSize);
-      const { bytesRead } = await file.read(buf, 0, chunkSize, null);
-      if (bytesRead === 0) return;
-      bar.done += bytesRead;
-      yield bytesRead === chunkSize ? buf : buf.subarray(0, bytesRead);
-    }
-  } finally {
-    await file.close();
+  for await (const chunk of readFileChunks(path, chunkSize)) {
+    bar.done += chunk.length;
+    yield chunk;
   }
 }
