@@ -1,0 +1,671 @@
+/*
+ * wirecraft's native part: open TAP/TUN devices, AF_PACKET sockets and raw IP sockets, attach
+ * classic BPF filters, and watch the descriptors on the event loop (uv_poll), draining frames in
+ * batches per wake-up and handing each batch to one JS callback. Everything else lives in JS.
+ *
+ * Errors are thrown as Error objects with `code` set to the errno name ("EPERM"), plus `errno`
+ * and `syscall`; the JS side turns them into LinkError with the way out.
+ */
+#define _GNU_SOURCE
+#include <node_api.h>
+#include <uv.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/if_packet.h>
+#include <linux/if_tun.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+enum { KIND_FD = 0, KIND_PACKET = 1, KIND_RAW = 2 };
+#define INFO_PER_FRAME 4
+#define DEFAULT_BATCH 64
+#define MAX_BATCH 1024
+#define FRAME_BUFFER (65536 + 256)
+
+typedef struct {
+  int fd;
+  int kind;
+  int family; /* raw sockets: AF_INET or AF_INET6 */
+  napi_env env;
+  uv_poll_t poll;
+  int poll_init;       /* uv_poll_init done */
+  int poll_closing;    /* uv_close called */
+  int finalized;       /* the JS external is gone */
+  int polling;
+  int max_batch;
+  napi_ref callback;
+  napi_async_context context;
+  unsigned char *buffer;
+} handle_t;
+
+#define CHECK(call)                                                  \
+  do {                                                               \
+    if ((call) != napi_ok) {                                         \
+      napi_throw_error(env, "ERR_NATIVE", "N-API call failed: " #call); \
+      return NULL;                                                   \
+    }                                                                \
+  } while (0)
+
+/* ---- errors ---------------------------------------------------------------------------- */
+
+static napi_value throw_errno(napi_env env, int err, const char *syscall, const char *subject) {
+  char message[256];
+  const char *name = uv_err_name(-err);
+  snprintf(message, sizeof message, "%s%s%s: %s (%s)", syscall, subject && *subject ? " " : "",
+           subject ? subject : "", strerror(err), name);
+  napi_value code, msg, error, errno_value, syscall_value;
+  napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &code);
+  napi_create_string_utf8(env, message, NAPI_AUTO_LENGTH, &msg);
+  napi_create_error(env, code, msg, &error);
+  napi_create_int32(env, err, &errno_value);
+  napi_create_string_utf8(env, syscall, NAPI_AUTO_LENGTH, &syscall_value);
+  napi_set_named_property(env, error, "errno", errno_value);
+  napi_set_named_property(env, error, "syscall", syscall_value);
+  napi_throw(env, error);
+  return NULL;
+}
+
+static napi_value make_errno(napi_env env, int err, const char *syscall) {
+  char message[160];
+  const char *name = uv_err_name(-err);
+  snprintf(message, sizeof message, "%s: %s (%s)", syscall, strerror(err), name);
+  napi_value code, msg, error, errno_value;
+  napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &code);
+  napi_create_string_utf8(env, message, NAPI_AUTO_LENGTH, &msg);
+  napi_create_error(env, code, msg, &error);
+  napi_create_int32(env, err, &errno_value);
+  napi_set_named_property(env, error, "errno", errno_value);
+  return error;
+}
+
+/* ---- handles --------------------------------------------------------------------------- */
+
+static void free_handle(handle_t *h) {
+  free(h->buffer);
+  free(h);
+}
+
+static void on_poll_closed(uv_handle_t *poll) {
+  handle_t *h = poll->data;
+  h->poll_init = 0;
+  if (h->finalized) free_handle(h);
+}
+
+static void release_callback(handle_t *h) {
+  if (h->callback) {
+    napi_delete_reference(h->env, h->callback);
+    h->callback = NULL;
+  }
+  if (h->context) {
+    napi_async_destroy(h->env, h->context);
+    h->context = NULL;
+  }
+}
+
+/* Stop watching, close the descriptor; the struct lives until the external is collected. */
+static void close_handle(handle_t *h) {
+  if (h->poll_init && !h->poll_closing) {
+    uv_poll_stop(&h->poll);
+    h->poll_closing = 1;
+    uv_close((uv_handle_t *)&h->poll, on_poll_closed);
+  }
+  h->polling = 0;
+  if (h->fd >= 0) {
+    close(h->fd);
+    h->fd = -1;
+  }
+}
+
+static void finalize_handle(napi_env env, void *data, void *hint) {
+  handle_t *h = data;
+  close_handle(h);
+  release_callback(h);
+  h->finalized = 1;
+  if (!h->poll_init) free_handle(h);
+}
+
+static napi_value wrap_handle(napi_env env, int fd, int kind) {
+  handle_t *h = calloc(1, sizeof *h);
+  if (!h) {
+    close(fd);
+    napi_throw_error(env, "ENOMEM", "out of memory");
+    return NULL;
+  }
+  h->fd = fd;
+  h->kind = kind;
+  h->env = env;
+  h->max_batch = DEFAULT_BATCH;
+  napi_value external;
+  if (napi_create_external(env, h, finalize_handle, NULL, &external) != napi_ok) {
+    close(fd);
+    free(h);
+    napi_throw_error(env, "ERR_NATIVE", "napi_create_external failed");
+    return NULL;
+  }
+  return external;
+}
+
+static handle_t *get_handle(napi_env env, napi_value value) {
+  void *data = NULL;
+  if (napi_get_value_external(env, value, &data) != napi_ok || !data) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "expected a native handle");
+    return NULL;
+  }
+  handle_t *h = data;
+  if (h->fd < 0) {
+    throw_errno(env, EBADF, "use", "a closed handle");
+    return NULL;
+  }
+  return h;
+}
+
+/* ---- argument helpers ------------------------------------------------------------------ */
+
+static int get_string(napi_env env, napi_value value, char *out, size_t size) {
+  size_t len = 0;
+  if (napi_get_value_string_utf8(env, value, out, size, &len) != napi_ok) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "expected a string");
+    return -1;
+  }
+  return (int)len;
+}
+
+static int get_bytes(napi_env env, napi_value value, void **data, size_t *len) {
+  bool is_typed = false;
+  napi_is_typedarray(env, value, &is_typed);
+  if (is_typed) {
+    napi_typedarray_type type;
+    size_t length, offset;
+    napi_value ab;
+    napi_get_typedarray_info(env, value, &type, &length, data, &ab, &offset);
+    if (type != napi_uint8_array && type != napi_uint8_clamped_array && type != napi_int8_array) {
+      napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "expected a Uint8Array");
+      return -1;
+    }
+    *len = length;
+    return 0;
+  }
+  napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "expected a Uint8Array");
+  return -1;
+}
+
+static int attach_filter(napi_env env, int fd, napi_value program) {
+  napi_valuetype type;
+  napi_typeof(env, program, &type);
+  if (type == napi_null || type == napi_undefined) {
+    int dummy = 0;
+    if (setsockopt(fd, SOL_SOCKET, SO_DETACH_FILTER, &dummy, sizeof dummy) < 0 && errno != ENOENT) {
+      throw_errno(env, errno, "setsockopt", "SO_DETACH_FILTER");
+      return -1;
+    }
+    return 0;
+  }
+  void *data;
+  size_t len;
+  if (get_bytes(env, program, &data, &len) < 0) return -1;
+  if (len == 0 || len % sizeof(struct sock_filter) != 0 || len / sizeof(struct sock_filter) > BPF_MAXINSNS) {
+    napi_throw_range_error(env, "ERR_FILTER", "a BPF program is 1 to 4096 instructions of 8 bytes");
+    return -1;
+  }
+  struct sock_fprog prog = {.len = (unsigned short)(len / sizeof(struct sock_filter)),
+                            .filter = (struct sock_filter *)data};
+  if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof prog) < 0) {
+    throw_errno(env, errno, "setsockopt", "SO_ATTACH_FILTER");
+    return -1;
+  }
+  return 0;
+}
+
+/* ---- openers --------------------------------------------------------------------------- */
+
+/* openTun(name, flags) -> { handle, name }: flags are the kernel's IFF_* bits. */
+static napi_value open_tun(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  char name[IFNAMSIZ + 8] = {0};
+  if (get_string(env, argv[0], name, sizeof name) < 0) return NULL;
+  if (strlen(name) >= IFNAMSIZ) {
+    napi_throw_range_error(env, "ERR_LINK", "an interface name is at most 15 bytes");
+    return NULL;
+  }
+  int32_t flags = 0;
+  CHECK(napi_get_value_int32(env, argv[1], &flags));
+  int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) return throw_errno(env, errno, "open", "/dev/net/tun");
+  struct ifreq ifr;
+  memset(&ifr, 0, sizeof ifr);
+  memcpy(ifr.ifr_name, name, strlen(name));
+  ifr.ifr_flags = (short)flags;
+  if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
+    int err = errno;
+    close(fd);
+    return throw_errno(env, err, "ioctl TUNSETIFF", name);
+  }
+  napi_value result, handle, actual;
+  handle = wrap_handle(env, fd, KIND_FD);
+  if (!handle) return NULL;
+  CHECK(napi_create_object(env, &result));
+  CHECK(napi_create_string_utf8(env, ifr.ifr_name, NAPI_AUTO_LENGTH, &actual));
+  CHECK(napi_set_named_property(env, result, "handle", handle));
+  CHECK(napi_set_named_property(env, result, "name", actual));
+  return result;
+}
+
+/* tunIoctl(handle, request, value): TUNSETOFFLOAD, TUNSETPERSIST, TUNSETVNETHDRSZ… */
+static napi_value tun_ioctl(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  handle_t *h = get_handle(env, argv[0]);
+  if (!h) return NULL;
+  uint32_t request;
+  int32_t value;
+  CHECK(napi_get_value_uint32(env, argv[1], &request));
+  CHECK(napi_get_value_int32(env, argv[2], &value));
+  int rc;
+  if (request == TUNSETVNETHDRSZ) rc = ioctl(h->fd, request, &value);
+  else if (request == TUNSETOFFLOAD || request == TUNSETPERSIST || request == TUNSETOWNER)
+    rc = ioctl(h->fd, request, (unsigned long)value);
+  else {
+    napi_throw_range_error(env, "ERR_LINK", "unsupported TUN ioctl");
+    return NULL;
+  }
+  if (rc < 0) return throw_errno(env, errno, "ioctl", "TUN");
+  return NULL;
+}
+
+/* openPacket(ifname, protocol, cooked, filter|null) -> { handle, ifindex } */
+static napi_value open_packet(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  char name[IFNAMSIZ + 8] = {0};
+  if (get_string(env, argv[0], name, sizeof name) < 0) return NULL;
+  int32_t protocol;
+  bool cooked;
+  CHECK(napi_get_value_int32(env, argv[1], &protocol));
+  CHECK(napi_get_value_bool(env, argv[2], &cooked));
+  unsigned ifindex = 0;
+  if (*name) {
+    ifindex = if_nametoindex(name);
+    if (!ifindex) return throw_errno(env, errno, "if_nametoindex", name);
+  }
+  /* Protocol 0 receives nothing until bind: attach the filter first so no frame slips past. */
+  int fd = socket(AF_PACKET, (cooked ? SOCK_DGRAM : SOCK_RAW) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return throw_errno(env, errno, "socket", "AF_PACKET");
+  int on = 1;
+  setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on);
+  if (attach_filter(env, fd, argv[3]) < 0) {
+    close(fd);
+    return NULL;
+  }
+  struct sockaddr_ll sll;
+  memset(&sll, 0, sizeof sll);
+  sll.sll_family = AF_PACKET;
+  sll.sll_protocol = htons((uint16_t)protocol);
+  sll.sll_ifindex = (int)ifindex;
+  if (bind(fd, (struct sockaddr *)&sll, sizeof sll) < 0) {
+    int err = errno;
+    close(fd);
+    return throw_errno(env, err, "bind", name);
+  }
+  napi_value result, handle, index;
+  handle = wrap_handle(env, fd, KIND_PACKET);
+  if (!handle) return NULL;
+  CHECK(napi_create_object(env, &result));
+  CHECK(napi_create_uint32(env, ifindex, &index));
+  CHECK(napi_set_named_property(env, result, "handle", handle));
+  CHECK(napi_set_named_property(env, result, "ifindex", index));
+  return result;
+}
+
+/* openRaw(family 4|6) -> handle: an IPPROTO_RAW socket, header included, routed by the kernel. */
+static napi_value open_raw(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int32_t version;
+  CHECK(napi_get_value_int32(env, argv[0], &version));
+  int family = version == 6 ? AF_INET6 : AF_INET;
+  int fd = socket(family, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_RAW);
+  if (fd < 0) return throw_errno(env, errno, "socket", version == 6 ? "AF_INET6 SOCK_RAW" : "AF_INET SOCK_RAW");
+  napi_value handle = wrap_handle(env, fd, KIND_RAW);
+  if (!handle) return NULL;
+  handle_t *h;
+  napi_get_value_external(env, handle, (void **)&h);
+  h->family = family;
+  return handle;
+}
+
+/* setFilter(handle, program|null) */
+static napi_value set_filter(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  handle_t *h = get_handle(env, argv[0]);
+  if (!h) return NULL;
+  attach_filter(env, h->fd, argv[1]);
+  return NULL;
+}
+
+/* ---- writing --------------------------------------------------------------------------- */
+
+/* write(handle, bytes) -> bytes written, or -errno when the queue is full (EAGAIN, ENOBUFS). */
+static napi_value write_frame(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  handle_t *h = get_handle(env, argv[0]);
+  if (!h) return NULL;
+  void *data;
+  size_t len;
+  if (get_bytes(env, argv[1], &data, &len) < 0) return NULL;
+  ssize_t n;
+  do n = write(h->fd, data, len);
+  while (n < 0 && errno == EINTR);
+  napi_value result;
+  if (n < 0) {
+    if (errno == EAGAIN || errno == ENOBUFS) {
+      CHECK(napi_create_int32(env, -errno, &result));
+      return result;
+    }
+    return throw_errno(env, errno, "write", NULL);
+  }
+  CHECK(napi_create_int64(env, n, &result));
+  return result;
+}
+
+/* sendTo(handle, bytes, address) for raw IP sockets -> bytes sent, or -errno when full. */
+static napi_value send_to(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  handle_t *h = get_handle(env, argv[0]);
+  if (!h) return NULL;
+  void *data;
+  size_t len;
+  if (get_bytes(env, argv[1], &data, &len) < 0) return NULL;
+  char address[64] = {0};
+  if (get_string(env, argv[2], address, sizeof address) < 0) return NULL;
+  struct sockaddr_storage ss;
+  socklen_t sslen;
+  memset(&ss, 0, sizeof ss);
+  if (h->family == AF_INET6) {
+    struct sockaddr_in6 *sa = (struct sockaddr_in6 *)&ss;
+    sa->sin6_family = AF_INET6;
+    if (inet_pton(AF_INET6, address, &sa->sin6_addr) != 1) return throw_errno(env, EINVAL, "inet_pton", address);
+    sslen = sizeof *sa;
+  } else {
+    struct sockaddr_in *sa = (struct sockaddr_in *)&ss;
+    sa->sin_family = AF_INET;
+    if (inet_pton(AF_INET, address, &sa->sin_addr) != 1) return throw_errno(env, EINVAL, "inet_pton", address);
+    sslen = sizeof *sa;
+  }
+  ssize_t n;
+  do n = sendto(h->fd, data, len, 0, (struct sockaddr *)&ss, sslen);
+  while (n < 0 && errno == EINTR);
+  napi_value result;
+  if (n < 0) {
+    if (errno == EAGAIN || errno == ENOBUFS) {
+      CHECK(napi_create_int32(env, -errno, &result));
+      return result;
+    }
+    return throw_errno(env, errno, "sendto", address);
+  }
+  CHECK(napi_create_int64(env, n, &result));
+  return result;
+}
+
+/* ---- reading on the event loop --------------------------------------------------------- */
+
+static int64_t now_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void deliver(handle_t *h, napi_value *argv, size_t argc) {
+  napi_env env = h->env;
+  napi_value callback, receiver;
+  if (!h->callback || napi_get_reference_value(env, h->callback, &callback) != napi_ok || !callback) return;
+  napi_get_global(env, &receiver);
+  napi_value ignored;
+  napi_status status = napi_make_callback(env, h->context, receiver, callback, argc, argv, &ignored);
+  if (status == napi_pending_exception) {
+    napi_value error;
+    napi_get_and_clear_last_exception(env, &error);
+    napi_fatal_exception(env, error);
+  }
+}
+
+static void on_readable(uv_poll_t *poll, int status, int events) {
+  handle_t *h = poll->data;
+  napi_env env = h->env;
+  napi_handle_scope scope;
+  if (napi_open_handle_scope(env, &scope) != napi_ok) return;
+  napi_value argv[4];
+  if (status < 0) {
+    napi_get_null(env, &argv[0]);
+    napi_get_null(env, &argv[1]);
+    napi_get_null(env, &argv[2]);
+    argv[3] = make_errno(env, -status, "poll");
+    uv_poll_stop(&h->poll);
+    h->polling = 0;
+    deliver(h, argv, 4);
+    napi_close_handle_scope(env, scope);
+    return;
+  }
+  int max = h->max_batch;
+  int64_t stamps[MAX_BATCH];
+  uint32_t infos[MAX_BATCH * INFO_PER_FRAME];
+  napi_value frames;
+  napi_create_array(env, &frames);
+  int count = 0, failure = 0;
+  int64_t batch_time = 0;
+  while (count < max && h->fd >= 0) {
+    ssize_t n;
+    uint32_t pkttype = 0, protocol = 0, ifindex = 0, length = 0;
+    int64_t stamp = 0;
+    if (h->kind == KIND_PACKET) {
+      struct sockaddr_ll from;
+      char control[CMSG_SPACE(sizeof(struct timespec)) + 64];
+      struct iovec iov = {.iov_base = h->buffer, .iov_len = FRAME_BUFFER};
+      struct msghdr msg = {.msg_name = &from, .msg_namelen = sizeof from, .msg_iov = &iov, .msg_iovlen = 1,
+                           .msg_control = control, .msg_controllen = sizeof control};
+      n = recvmsg(h->fd, &msg, MSG_TRUNC);
+      if (n >= 0) {
+        for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+          if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
+            struct timespec ts;
+            memcpy(&ts, CMSG_DATA(c), sizeof ts);
+            stamp = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+          }
+        }
+        pkttype = from.sll_pkttype;
+        protocol = ntohs(from.sll_protocol);
+        ifindex = (uint32_t)from.sll_ifindex;
+      }
+    } else {
+      n = read(h->fd, h->buffer, FRAME_BUFFER);
+    }
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno != EAGAIN) failure = errno;
+      break;
+    }
+    length = (uint32_t)n;
+    size_t copied = (size_t)n < FRAME_BUFFER ? (size_t)n : FRAME_BUFFER;
+    if (!stamp) {
+      if (!batch_time) batch_time = now_ns();
+      stamp = batch_time;
+    }
+    napi_value frame;
+    void *ignored;
+    if (napi_create_buffer_copy(env, copied, h->buffer, &ignored, &frame) != napi_ok) break;
+    napi_set_element(env, frames, (uint32_t)count, frame);
+    stamps[count] = stamp;
+    infos[count * INFO_PER_FRAME + 0] = pkttype;
+    infos[count * INFO_PER_FRAME + 1] = protocol;
+    infos[count * INFO_PER_FRAME + 2] = ifindex;
+    infos[count * INFO_PER_FRAME + 3] = length;
+    count++;
+  }
+  if (count > 0) {
+    napi_value ab1, ab2;
+    void *p1, *p2;
+    napi_create_arraybuffer(env, count * sizeof(int64_t), &p1, &ab1);
+    memcpy(p1, stamps, count * sizeof(int64_t));
+    napi_create_typedarray(env, napi_bigint64_array, count, ab1, 0, &argv[1]);
+    napi_create_arraybuffer(env, count * INFO_PER_FRAME * sizeof(uint32_t), &p2, &ab2);
+    memcpy(p2, infos, count * INFO_PER_FRAME * sizeof(uint32_t));
+    napi_create_typedarray(env, napi_uint32_array, count * INFO_PER_FRAME, ab2, 0, &argv[2]);
+    argv[0] = frames;
+    napi_get_null(env, &argv[3]);
+    deliver(h, argv, 4);
+  }
+  if (failure && h->fd >= 0) {
+    if (h->poll_init && !h->poll_closing) uv_poll_stop(&h->poll);
+    h->polling = 0;
+    napi_get_null(env, &argv[0]);
+    napi_get_null(env, &argv[1]);
+    napi_get_null(env, &argv[2]);
+    argv[3] = make_errno(env, failure, "read");
+    deliver(h, argv, 4);
+  }
+  napi_close_handle_scope(env, scope);
+}
+
+/* start(handle, callback(frames, stamps, info, error), maxBatch) */
+static napi_value start(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  handle_t *h = get_handle(env, argv[0]);
+  if (!h) return NULL;
+  int32_t batch = DEFAULT_BATCH;
+  if (argc >= 3) napi_get_value_int32(env, argv[2], &batch);
+  if (batch < 1) batch = 1;
+  if (batch > MAX_BATCH) batch = MAX_BATCH;
+  h->max_batch = batch;
+  if (!h->buffer) {
+    h->buffer = malloc(FRAME_BUFFER);
+    if (!h->buffer) return throw_errno(env, ENOMEM, "malloc", NULL);
+  }
+  release_callback(h);
+  CHECK(napi_create_reference(env, argv[1], 1, &h->callback));
+  napi_value resource, name;
+  CHECK(napi_create_object(env, &resource));
+  CHECK(napi_create_string_utf8(env, "wirecraft:link", NAPI_AUTO_LENGTH, &name));
+  CHECK(napi_async_init(env, resource, name, &h->context));
+  if (!h->poll_init) {
+    uv_loop_t *loop;
+    CHECK(napi_get_uv_event_loop(env, &loop));
+    int rc = uv_poll_init(loop, &h->poll, h->fd);
+    if (rc < 0) return throw_errno(env, -rc, "uv_poll_init", NULL);
+    h->poll.data = h;
+    h->poll_init = 1;
+  }
+  int rc = uv_poll_start(&h->poll, UV_READABLE, on_readable);
+  if (rc < 0) return throw_errno(env, -rc, "uv_poll_start", NULL);
+  h->polling = 1;
+  return NULL;
+}
+
+/* stop(handle): stop watching; the descriptor stays open and frames queue in the kernel. */
+static napi_value stop(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  void *data = NULL;
+  CHECK(napi_get_value_external(env, argv[0], &data));
+  handle_t *h = data;
+  if (h->poll_init && !h->poll_closing) uv_poll_stop(&h->poll);
+  h->polling = 0;
+  release_callback(h);
+  return NULL;
+}
+
+/* close(handle): idempotent. */
+static napi_value close_fn(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  void *data = NULL;
+  CHECK(napi_get_value_external(env, argv[0], &data));
+  handle_t *h = data;
+  close_handle(h);
+  release_callback(h);
+  return NULL;
+}
+
+/* fd(handle) -> the descriptor number, or -1 once closed. */
+static napi_value fd_fn(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], result;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  void *data = NULL;
+  CHECK(napi_get_value_external(env, argv[0], &data));
+  CHECK(napi_create_int32(env, ((handle_t *)data)->fd, &result));
+  return result;
+}
+
+static napi_value constants(napi_env env) {
+  napi_value object, value;
+  napi_create_object(env, &object);
+#define CONSTANT(name)                        \
+  napi_create_uint32(env, (uint32_t)(name), &value); \
+  napi_set_named_property(env, object, #name, value);
+  CONSTANT(IFF_TUN)
+  CONSTANT(IFF_TAP)
+  CONSTANT(IFF_NO_PI)
+  CONSTANT(IFF_VNET_HDR)
+  CONSTANT(IFF_MULTI_QUEUE)
+  CONSTANT(TUNSETOFFLOAD)
+  CONSTANT(TUNSETPERSIST)
+  CONSTANT(TUNSETOWNER)
+  CONSTANT(TUNSETVNETHDRSZ)
+  CONSTANT(TUN_F_CSUM)
+  CONSTANT(TUN_F_TSO4)
+  CONSTANT(TUN_F_TSO6)
+  CONSTANT(TUN_F_TSO_ECN)
+  CONSTANT(TUN_F_UFO)
+  CONSTANT(PACKET_HOST)
+  CONSTANT(PACKET_BROADCAST)
+  CONSTANT(PACKET_MULTICAST)
+  CONSTANT(PACKET_OTHERHOST)
+  CONSTANT(PACKET_OUTGOING)
+#undef CONSTANT
+  return object;
+}
+
+static napi_value init(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+      {"openTun", NULL, open_tun, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"tunIoctl", NULL, tun_ioctl, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"openPacket", NULL, open_packet, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"openRaw", NULL, open_raw, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"setFilter", NULL, set_filter, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"write", NULL, write_frame, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"sendTo", NULL, send_to, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"start", NULL, start, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"stop", NULL, stop, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"close", NULL, close_fn, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"fd", NULL, fd_fn, NULL, NULL, NULL, napi_enumerable, NULL},
+  };
+  napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  napi_set_named_property(env, exports, "constants", constants(env));
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, init)
