@@ -1,0 +1,215 @@
+/**
+ * A link: a descriptor the event loop watches (TAP, TUN, packet socket). Frames arrive in
+ * batches, one callback per wake-up; any number of readers subscribe, each with a bounded queue.
+ */
+import { LinkError } from "../errors.js";
+import { linkError, loadNative, type Capability, type Native, type NativeHandle } from "./native.js";
+
+/** Where a frame was going, as the kernel says for packet sockets (TAP frames are "in"). */
+export type Direction = "host" | "broadcast" | "multicast" | "otherhost" | "outgoing" | "in";
+
+const DIRECTIONS: readonly Direction[] = ["host", "broadcast", "multicast", "otherhost", "outgoing"];
+
+/** A frame read from a link. */
+export interface Frame {
+  /** The bytes (a copy owned by the reader). */
+  readonly data: Uint8Array;
+  /** Receive time in nanoseconds since the epoch (kernel time for packet sockets). */
+  readonly timestamp: bigint;
+  /** Length on the wire (longer than `data` when cut short). */
+  readonly length: number;
+  readonly direction: Direction;
+  /** The EtherType the kernel saw (packet sockets), else 0. */
+  readonly protocol: number;
+  /** The interface index (packet sockets), else 0. */
+  readonly ifindex: number;
+}
+
+/** Options of `frames()`. */
+export interface FramesOptions {
+  /** Stop when aborted. */
+  readonly signal?: AbortSignal;
+  /** Frames kept while the reader is busy; older ones are dropped beyond it (default 4096). */
+  readonly queue?: number;
+}
+
+/** Anything that sends and receives frames: a Tap, a PacketSocket, or a user's own link. */
+export interface Link {
+  readonly name: string;
+  /** Queue one frame for sending. */
+  write(frame: Uint8Array): Promise<void>;
+  /** Call `listener` with every batch of frames until the returned function is called. */
+  subscribe(listener: (frames: readonly Frame[]) => void, onError?: (error: Error) => void): () => void;
+  /** Read frames as an async iterable. */
+  frames(options?: FramesOptions): AsyncIterableIterator<Frame>;
+  close(): void;
+}
+
+/** A link over a native descriptor. */
+export abstract class NativeLink implements Link {
+  abstract readonly name: string;
+  /** @internal */ protected readonly native: Native;
+  /** @internal */ protected readonly handle: NativeHandle;
+  private readonly listeners = new Set<{ frames: (f: readonly Frame[]) => void; error?: ((e: Error) => void) | undefined }>();
+  private closed = false;
+  /** Frames a batch may hold per wake-up. */
+  batchSize = 64;
+  /** Frames dropped because a reader's queue was full. */
+  dropped = 0;
+
+  protected constructor(native: Native, handle: NativeHandle, private readonly capability: Capability) {
+    this.native = native;
+    this.handle = handle;
+  }
+
+  /** Return the file descriptor (-1 once closed). */
+  get fd(): number {
+    return this.native.fd(this.handle);
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Send one frame; waits (bounded) while the kernel's queue is full. */
+  async write(frame: Uint8Array): Promise<void> {
+    this.ensureOpen();
+    for (let attempt = 0; ; attempt++) {
+      let n: number;
+      try {
+        n = this.writeOnce(frame);
+      } catch (error) {
+        throw linkError(error, `write to ${this.name}`, this.capability);
+      }
+      if (n >= 0) return;
+      if (attempt > 2000) throw new LinkError(`write to ${this.name}: the queue stayed full (errno ${-n})`);
+      await new Promise((resolve) => setTimeout(resolve, attempt < 10 ? 0 : 1));
+    }
+  }
+
+  /** Send one frame now: bytes written, or a negative errno when the queue is full. */
+  writeSync(frame: Uint8Array): number {
+    this.ensureOpen();
+    try {
+      return this.writeOnce(frame);
+    } catch (error) {
+      throw linkError(error, `write to ${this.name}`, this.capability);
+    }
+  }
+
+  /** @internal */
+  protected writeOnce(frame: Uint8Array): number {
+    return this.native.write(this.handle, frame);
+  }
+
+  subscribe(listener: (frames: readonly Frame[]) => void, onError?: (error: Error) => void): () => void {
+    this.ensureOpen();
+    const entry = { frames: listener, error: onError };
+    this.listeners.add(entry);
+    if (this.listeners.size === 1) this.native.start(this.handle, (f, s, i, e) => this.onBatch(f, s, i, e), this.batchSize);
+    return () => {
+      if (!this.listeners.delete(entry)) return;
+      if (this.listeners.size === 0 && !this.closed) this.native.stop(this.handle);
+    };
+  }
+
+  private onBatch(frames: Buffer[] | null, stamps: BigInt64Array | null, info: Uint32Array | null, error: Error | null): void {
+    if (error || !frames || !stamps || !info) {
+      const e = linkError(error, `read from ${this.name}`, this.capability);
+      for (const l of [...this.listeners]) l.error?.(e);
+      return;
+    }
+    const batch: Frame[] = new Array(frames.length);
+    for (let n = 0; n < frames.length; n++) {
+      const kind = info[n * 4]!;
+      batch[n] = {
+        data: frames[n]!,
+        timestamp: stamps[n]!,
+        protocol: info[n * 4 + 1]!,
+        ifindex: info[n * 4 + 2]!,
+        length: info[n * 4 + 3]!,
+        direction: this.directionOf(kind),
+      };
+    }
+    for (const l of [...this.listeners]) l.frames(batch);
+  }
+
+  /** @internal */
+  protected directionOf(kind: number): Direction {
+    return DIRECTIONS[kind] ?? "host";
+  }
+
+  frames(options: FramesOptions = {}): AsyncIterableIterator<Frame> {
+    const limit = options.queue ?? 4096;
+    const queue: Frame[] = [];
+    let wake: (() => void) | undefined;
+    let failure: Error | undefined;
+    let done = false;
+    const unsubscribe = this.subscribe(
+      (batch) => {
+        for (const f of batch) queue.push(f);
+        if (queue.length > limit) {
+          this.dropped += queue.length - limit;
+          queue.splice(0, queue.length - limit);
+        }
+        wake?.();
+      },
+      (error) => {
+        failure = error;
+        wake?.();
+      },
+    );
+    const finish = (): void => {
+      done = true;
+      unsubscribe();
+      options.signal?.removeEventListener("abort", onAbort);
+      wake?.();
+    };
+    const onAbort = (): void => finish();
+    if (options.signal?.aborted) finish();
+    else options.signal?.addEventListener("abort", onAbort, { once: true });
+    const iterator: AsyncIterableIterator<Frame> = {
+      next: async () => {
+        for (;;) {
+          if (queue.length) return { value: queue.shift()!, done: false };
+          if (failure) {
+            finish();
+            throw failure;
+          }
+          if (done || this.closed) {
+            finish();
+            return { value: undefined, done: true };
+          }
+          await new Promise<void>((resolve) => (wake = resolve));
+          wake = undefined;
+        }
+      },
+      return: async () => {
+        finish();
+        return { value: undefined, done: true };
+      },
+      [Symbol.asyncIterator]() {
+        return iterator;
+      },
+    };
+    return iterator;
+  }
+
+  /** Close the descriptor; readers end. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.native.close(this.handle);
+    for (const l of [...this.listeners]) l.frames([]);
+    this.listeners.clear();
+  }
+
+  private ensureOpen(): void {
+    if (this.closed) throw new LinkError(`${this.name} is closed`);
+  }
+}
+
+/** Return the addon or throw the LinkError naming the build step. */
+export function native(): Native {
+  return loadNative();
+}
