@@ -86,3 +86,12 @@ export type {
   TcpStream, TcpChunk, TcpEndpoint, TcpGap, TcpReassemblyOptions, DefragOptions, DefragResult, DefragStats, Frame,
   FrameOptions, HttpMessage, HttpRequest, HttpResponse, HttpExchange,
 } from "./streams/index.js";
+export {
+  Tap, PacketSocket, RawSocket, ALL_PROTOCOLS, NativeLink, compileBpf, parseBpf, packBpf, send, sniff, sr, sr1, answers,
+  registerAnswer, template, sweep, sweepSize, range, cidr, nativeAvailable, BUILD_HINT,
+} from "./live/index.js";
+export type {
+  TapOptions, TapOffloads, PacketSocketOptions, Link, Frame as LiveFrame, FramesOptions, Direction, BpfInstruction,
+  BpfFilter, BpfLinkType, Where, Sniffed, SniffOptions, SrOptions, SrResult, AnswerRule, LayerTemplate, TemplateValues,
+  SweepInput,
+} from "./live/index.js";
