@@ -14,7 +14,10 @@ interface DispatchGroup {
   readonly map: Map<unknown, ProtocolDef>;
 }
 
-const groups = new WeakMap<ProtocolDef, { list: DispatchGroup[]; rest: ProtocolDef["binds"] }>();
+interface DispatchGroups {
+  readonly list: DispatchGroup[];
+  readonly rest: ProtocolDef["binds"];
+}
 
 /** Bind `upper` on top of `lower` where `lower`'s fields equal `match`. Later binds take precedence. */
 export function bind<L extends AnyProtocol, U extends AnyProtocol>(lower: L, upper: U, match: Partial<InferInit<L>>): void {
@@ -34,12 +37,12 @@ export function bind<L extends AnyProtocol, U extends AnyProtocol>(lower: L, upp
     }
   }
   ld.binds.unshift({ upper: ud, match: entries });
-  groups.delete(ld);
+  ld.dispatchGroups = undefined;
   bindCache.delete(ld);
 }
 
-function groupsOf(def: ProtocolDef): { list: DispatchGroup[]; rest: ProtocolDef["binds"] } {
-  let g = groups.get(def);
+function groupsOf(def: ProtocolDef): DispatchGroups {
+  let g = def.dispatchGroups as DispatchGroups | undefined;
   if (g !== undefined) return g;
   const list: DispatchGroup[] = [];
   const rest: ProtocolDef["binds"] = [];
@@ -54,7 +57,7 @@ function groupsOf(def: ProtocolDef): { list: DispatchGroup[]; rest: ProtocolDef[
     if (!grp.map.has(v)) grp.map.set(v, b.upper);
   }
   g = { list, rest };
-  groups.set(def, g);
+  def.dispatchGroups = g;
   return g;
 }
 

@@ -47,7 +47,8 @@ export class Packet implements LayerOwner {
   private _next: ProtocolDef | null = null;
   private _off = 0;
   private _limit = 0;
-  private _pads: number[] = [];
+  /** Pending padding regions (start, end pairs), made only when a packet has some. */
+  private _pads: number[] | null = null;
   private _done = true;
   private _err: WirecraftError | undefined = undefined;
   private _trunc = false;
@@ -66,7 +67,7 @@ export class Packet implements LayerOwner {
     this._next = first;
     this._off = 0;
     this._limit = bytes.length;
-    this._pads.length = 0;
+    if (this._pads !== null) this._pads.length = 0;
     this._done = false;
     this._err = undefined;
     this._trunc = false;
@@ -111,8 +112,8 @@ export class Packet implements LayerOwner {
     }
     this._next = def;
     if (def === null) {
-      const end = this._pads.pop();
-      const start = this._pads.pop();
+      const end = this._pads?.pop();
+      const start = this._pads?.pop();
       if (start === undefined || end === undefined) { this._done = true; return false; }
       this._rawOver(PADDING, start, end);
       return true;
@@ -138,7 +139,7 @@ export class Packet implements LayerOwner {
     }
     this._l.push(layer);
     if (layer._declEnd > limit) this._trunc = true;
-    if (layer._e < limit) this._pads.push(layer._e, limit);
+    if (layer._e < limit) (this._pads ??= []).push(layer._e, limit);
     if (layer._h >= layer._e) { this._next = null; return true; }
     let next: ProtocolDef | undefined;
     try {

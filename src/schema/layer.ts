@@ -54,9 +54,8 @@ export interface ProtocolDef {
   readonly checksums: readonly number[];
   readonly options: ProtocolOptionsImpl;
   readonly binds: BindEntry[];
-  /** Fast dispatch on one selector field, rebuilt when binds change. */
-  dispatchField: number;
-  dispatchMap: Map<unknown, ProtocolDef> | undefined;
+  /** Dispatch tables built from the binds (by the packet module), dropped when binds change. */
+  dispatchGroups: unknown;
   Layer: new () => LayerBase;
   /** The public callable protocol. */
   protocol: unknown;
@@ -99,7 +98,7 @@ export class LayerBase {
   /** Start of the enclosing top-level layer (the message); list items share their owner's. */
   declare _base: number;
   declare _v: unknown[] | null;
-  declare _offs: Int32Array | null;
+  declare _offs: number[] | null;
   declare _c: unknown[] | null;
   declare _owner: LayerOwner | null;
   declare _bs: BuildScratch | null;
@@ -313,7 +312,8 @@ export function layoutLayer(layer: LayerBase, b: Uint8Array, off: number, limit:
     // Offsets of the dynamic fields only (field i at 2 * (i - fd)); a reused layer keeps its array.
     const fd = def.firstDynamic;
     let offs = layer._offs;
-    if (offs === null || offs.length !== 2 * (n - fd)) offs = layer._offs = new Int32Array(2 * (n - fd));
+    // A plain array: a small Int32Array costs several times more to make.
+    if (offs === null || offs.length !== 2 * (n - fd)) offs = layer._offs = new Array<number>(2 * (n - fd)).fill(0);
     for (let k = 0; k < offs.length; k += 2) offs[k] = -1;
     let pos = off;
     let declHdrEnd = -1;

@@ -278,7 +278,7 @@ export function defineProtocol<const S extends Shape>(name: string, shape: S, op
     staticSize: firstDynamic === n ? pos : -1,
     layerLen, payloadLen, headerLen, lengthFor, countFor, checksums,
     options: options as ProtocolDef["options"],
-    binds: [], dispatchField: -1, dispatchMap: undefined,
+    binds: [], dispatchGroups: undefined,
     Layer: LayerBase, protocol: undefined,
   };
   def.Layer = makeLayerClass(def);
