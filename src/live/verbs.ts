@@ -3,6 +3,7 @@
  * socket routed by the kernel), `sniff`, and `sr` / `sr1`, which send and collect the replies
  * that `answers()` pairs with each request.
  */
+import { createSocket } from "node:dgram";
 import { LinkError } from "../errors.js";
 import { dissect, Packet } from "../packet/packet.js";
 import type { AnyProtocol } from "../schema/protocol.js";
@@ -32,6 +33,52 @@ export interface Sniffed {
 const firstOf = (p: Packet): AnyProtocol | undefined => (p.layers()[0] as { proto?: AnyProtocol } | undefined)?.proto;
 const isLayer3 = (p: Packet): boolean => firstOf(p) === IPv4 || firstOf(p) === IPv6;
 
+type IpLayer = { dst: string; isSet(name: string): boolean; set(values: object): unknown; unset(...names: string[]): unknown };
+
+/** The source address the kernel's table picks for `dst` (connecting a UDP socket sends nothing). */
+function routedSource(dst: string, version: 4 | 6): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const s = createSocket(version === 4 ? "udp4" : "udp6");
+    const finish = (address: string | undefined): void => {
+      s.close();
+      resolve(address);
+    };
+    s.once("error", () => finish(undefined));
+    s.connect(9, dst, (error?: Error) => {
+      let address: string | undefined;
+      if (!error) try { address = s.address().address; } catch { /* not connected */ }
+      finish(address);
+    });
+  });
+}
+
+/**
+ * Run `use` with each layer-3 packet's unset source filled with the address the kernel's route
+ * picks (as Scapy does: the defaults 127.0.0.1 / ::1 would be dropped as martians, and UDP, TCP
+ * and ICMPv6 checksums cover the source); the caller's packets are restored afterwards.
+ */
+async function withRoutedSources<T>(packets: readonly Packet[], use: () => Promise<T>): Promise<T> {
+  const filled: IpLayer[] = [];
+  const cache = new Map<string, string | undefined>();
+  try {
+    for (const p of packets) {
+      if (!isLayer3(p)) continue;
+      const ip = p.layers()[0] as unknown as IpLayer;
+      if (ip.isSet("src")) continue;
+      const version = firstOf(p) === IPv4 ? 4 : 6;
+      const key = `${version} ${ip.dst}`;
+      if (!cache.has(key)) cache.set(key, await routedSource(String(ip.dst), version));
+      const src = cache.get(key);
+      if (src === undefined) continue; // no route: sendto says so
+      ip.set({ src });
+      filled.push(ip);
+    }
+    return await use();
+  } finally {
+    for (const ip of filled) ip.unset("src");
+  }
+}
+
 function openLink(where: Where, filter?: BpfFilter): { link: Link; owned: boolean } {
   if (where.link) return { link: where.link, owned: false };
   if (!where.iface) throw new LinkError("say where: { iface } or { link }");
@@ -41,6 +88,11 @@ function openLink(where: Where, filter?: BpfFilter): { link: Link; owned: boolea
 /** Send packets: layer 2 on `link`/`iface`, or (IP first, no link) through a raw socket. */
 export async function send(packets: Packet | Iterable<Packet>, where: Where = {}): Promise<number> {
   const list = packets instanceof Packet ? [packets] : [...packets];
+  if (!where.link && list.some(isLayer3)) return withRoutedSources(list, () => sendAll(list, where));
+  return sendAll(list, where);
+}
+
+async function sendAll(list: readonly Packet[], where: Where): Promise<number> {
   let sent = 0;
   const raws = new Map<4 | 6, RawSocket>();
   let opened: { link: Link; owned: boolean } | undefined;
@@ -138,6 +190,10 @@ export interface SrResult {
 export async function sr(packets: Packet | Iterable<Packet>, options: SrOptions = {}): Promise<SrResult> {
   const requests = packets instanceof Packet ? [packets] : [...packets];
   const layer3 = requests.length > 0 && requests.every(isLayer3) && !options.link;
+  return layer3 ? withRoutedSources(requests, () => exchange(requests, layer3, options)) : exchange(requests, layer3, options);
+}
+
+async function exchange(requests: Packet[], layer3: boolean, options: SrOptions): Promise<SrResult> {
   // Layer 3: send through a raw socket, listen with a cooked socket (IP packets, every interface
   // unless one is named); layer 2: one link for both.
   let link: Link;
