@@ -1,0 +1,260 @@
+/**
+ * ICMP (RFC 792, RFC 1122 3.2.2) for the stack: answers echo requests, sends rate-limited
+ * destination-unreachable errors (port, protocol), runs `ping()`, and hands received errors to the
+ * transport that sent the quoted datagram (UDP sockets) or to the ping waiting for it. Errors are
+ * never sent about ICMP errors, broadcasts, multicasts or non-first fragments (RFC 1122 3.2.2).
+ */
+import type { Packet } from "../packet/packet.js";
+import {
+  ICMP, ICMPDestinationUnreachable, ICMPEcho, ICMPParameterProblem, ICMPTimeExceeded, IcmpType,
+} from "../protocols/icmp.js";
+import { IPv4, IpProtocol } from "../protocols/ipv4.js";
+import { UDP } from "../protocols/udp.js";
+import { Raw } from "../protocols/raw.js";
+import { internetChecksum } from "../packet/checksum.js";
+import { WirecraftError } from "../errors.js";
+import type { Clock, Timer } from "./clock.js";
+import type { IcmpConfig } from "./config.js";
+import type { Arrival, Ipv4, Ipv4Layer } from "./ipv4.js";
+import type { Stats } from "./stats.js";
+import { ipv4ToNumber, isMulticast, LIMITED_BROADCAST, numberToIPv4 } from "./address.js";
+
+/** Bytes of the offending datagram an error quotes at most (so the error fits in 576, RFC 1812). */
+export const QUOTE_LIMIT = 576 - 20 - 8;
+
+/** An ICMP error received about a datagram we sent, as transports see it. */
+export interface IcmpErrorInfo {
+  readonly type: number;
+  readonly code: number;
+  /** Who sent the error (a router, or the destination). */
+  readonly reporter: string;
+  /** The quoted datagram's addresses and protocol. */
+  readonly src: number;
+  readonly dst: number;
+  readonly protocol: number;
+  /** The quoted transport header's ports (UDP, TCP) when there. */
+  readonly srcPort: number | undefined;
+  readonly dstPort: number | undefined;
+  /** Next-hop MTU of "fragmentation needed". */
+  readonly mtu: number | undefined;
+}
+
+/** The answer to one echo request. */
+export interface PingReply {
+  readonly address: string;
+  readonly seq: number;
+  /** Round-trip time in ms (clock time). */
+  readonly time: number;
+  readonly ttl: number;
+  /** Bytes of echo data. */
+  readonly bytes: number;
+}
+
+/** Options of `ping()`. */
+export interface PingOptions {
+  /** Bytes of data after the echo header (default 56, as ping(8)). */
+  readonly size?: number;
+  /** Give up after this many ms (default 1000). */
+  readonly timeout?: number;
+  readonly ttl?: number;
+  /** Set "don't fragment". */
+  readonly dontFragment?: boolean;
+}
+
+/** An error from `ping()`: `ETIMEDOUT`, a send failure, or the ICMP error received (`EHOSTUNREACH`…). */
+export class PingError extends WirecraftError {
+  constructor(code: string, message: string, readonly icmp?: IcmpErrorInfo) {
+    super(code, message);
+  }
+}
+
+interface Waiter {
+  sent: number;
+  dst: number;
+  timer: Timer;
+  resolve: (r: PingReply) => void;
+  reject: (e: Error) => void;
+}
+
+/** Pings in flight at most per stack (a bound, like every table here). */
+export const MAX_PINGS = 1024;
+
+/** The ICMP layer of a stack. */
+export class Icmp {
+  private tokens: number;
+  private lastRefill: number;
+  private readonly waiters = new Map<number, Waiter>();
+  private readonly echoId: number;
+  private seq = 0;
+  /** Transports that want errors about their datagrams, by protocol number. */
+  private readonly errorHandlers = new Map<number, (e: IcmpErrorInfo) => void>();
+
+  constructor(
+    private readonly ipv4: Ipv4,
+    private readonly clock: Clock,
+    private readonly stats: Stats,
+    private readonly config: IcmpConfig,
+    echoId: number,
+  ) {
+    this.tokens = config.errorBurst;
+    this.lastRefill = clock.now();
+    this.echoId = echoId & 0xffff;
+  }
+
+  /** Hand ICMP errors about datagrams of `protocol` to `handler`. */
+  onError(protocol: number, handler: (e: IcmpErrorInfo) => void): void {
+    this.errorHandlers.set(protocol, handler);
+  }
+
+  /** Handle a received ICMP message. */
+  receive(p: Packet, ip: Ipv4Layer, arrival: Arrival): void {
+    const icmp = p.layer(ICMP);
+    const s = icmp?.span();
+    if (icmp === undefined || s === undefined || s.end - s.start < 8) { this.stats.drop("icmpMalformed"); return; }
+    if (internetChecksum(arrival.bytes, s.start, s.end) !== 0) { this.stats.drop("icmpBadChecksum"); return; }
+    this.stats.count("icmp.rx");
+    switch (icmp.type) {
+      case IcmpType.echoRequest: return this.echoRequest(p, ip, arrival);
+      case IcmpType.echoReply: return this.echoReply(p, ip);
+      case IcmpType.destinationUnreachable:
+      case IcmpType.timeExceeded:
+      case IcmpType.parameterProblem:
+        return this.error(p, icmp.type, icmp.code, ip);
+      default:
+        this.stats.drop("icmpUnhandled", `type ${icmp.type}`);
+    }
+  }
+
+  /** Send "destination unreachable" with `code` about the datagram in `arrival` (rate limited). */
+  unreachable(code: number, ip: Ipv4Layer, arrival: Arrival): void {
+    this.sendError(IcmpType.destinationUnreachable, code, ip, arrival);
+  }
+
+  /** Send an echo request to `dst` and wait for the reply. */
+  ping(dst: string, options: PingOptions = {}): Promise<PingReply> {
+    return new Promise((resolve, reject) => {
+      const to = ipv4ToNumber(dst);
+      if (to === undefined) { reject(new TypeError(`not an IPv4 address: ${JSON.stringify(dst)}`)); return; }
+      if (this.waiters.size >= MAX_PINGS) { reject(new PingError("ENOBUFS", `more than ${MAX_PINGS} pings in flight`)); return; }
+      let seq = this.seq;
+      for (let i = 0; i < 65536 && this.waiters.has(seq); i++) seq = (seq + 1) & 0xffff;
+      this.seq = (seq + 1) & 0xffff;
+      const size = options.size ?? 56;
+      const data = new Uint8Array(size);
+      for (let i = 0; i < size; i++) data[i] = (i + 8) & 0xff;
+      const timeout = options.timeout ?? 1000;
+      const timer = this.clock.schedule(timeout, () => {
+        if (this.waiters.get(seq)?.timer !== timer) return;
+        this.waiters.delete(seq);
+        reject(new PingError("ETIMEDOUT", `no echo reply from ${dst} in ${timeout} ms (seq ${seq})`));
+      });
+      this.waiters.set(seq, { sent: this.clock.now(), dst: to, timer, resolve, reject });
+      const failure = this.ipv4.send({
+        dst: to, protocol: IpProtocol.ICMP, ttl: options.ttl, dontFragment: options.dontFragment,
+        payload: [ICMP({ type: IcmpType.echoRequest }), ICMPEcho({ id: this.echoId, seq }), Raw({ data })],
+      });
+      this.stats.count("icmp.echoRequestSent");
+      if (failure !== undefined) {
+        timer.cancel();
+        this.waiters.delete(seq);
+        reject(new PingError(failure, `cannot send to ${dst}: ${failure}`));
+      }
+    });
+  }
+
+  /** Reject every ping in flight (the stack is closing). */
+  close(): void {
+    for (const w of this.waiters.values()) {
+      w.timer.cancel();
+      w.reject(new PingError("ECANCELED", "the stack closed"));
+    }
+    this.waiters.clear();
+  }
+
+  private echoRequest(p: Packet, ip: Ipv4Layer, arrival: Arrival): void {
+    if (arrival.broadcast && !this.config.echoBroadcast) { this.stats.count("icmp.echoBroadcastIgnored"); return; }
+    const echo = p.layer(ICMPEcho);
+    const s = echo?.span();
+    if (echo === undefined || s === undefined) { this.stats.drop("icmpMalformed"); return; }
+    const data = arrival.bytes.subarray(s.headerEnd, s.end);
+    this.ipv4.send({
+      dst: arrival.src, src: arrival.broadcast ? undefined : arrival.dst, protocol: IpProtocol.ICMP, tos: ip.tos,
+      payload: [ICMP({ type: IcmpType.echoReply }), ICMPEcho({ id: echo.id, seq: echo.seq }), Raw({ data })],
+    });
+    this.stats.count("icmp.echoReplySent");
+  }
+
+  private echoReply(p: Packet, ip: Ipv4Layer): void {
+    const echo = p.layer(ICMPEcho);
+    const s = echo?.span();
+    if (echo === undefined || s === undefined) { this.stats.drop("icmpMalformed"); return; }
+    const w = echo.id === this.echoId ? this.waiters.get(echo.seq) : undefined;
+    if (w === undefined || numberToIPv4(w.dst) !== ip.src) { this.stats.count("icmp.echoReplyUnmatched"); return; }
+    this.waiters.delete(echo.seq);
+    w.timer.cancel();
+    w.resolve({ address: ip.src, seq: echo.seq, time: this.clock.now() - w.sent, ttl: ip.ttl, bytes: s.end - s.headerEnd });
+  }
+
+  private error(p: Packet, type: number, code: number, ip: Ipv4Layer): void {
+    const quoted = p.layers(IPv4)[1];
+    if (quoted === undefined) { this.stats.drop("icmpMalformed", "no quoted datagram"); return; }
+    const body = p.layer(ICMPDestinationUnreachable);
+    const udp = quoted.protocol === IpProtocol.UDP ? p.layers(UDP)[0] : undefined;
+    const echo = quoted.protocol === IpProtocol.ICMP ? p.layers(ICMPEcho)[0] : undefined;
+    const info: IcmpErrorInfo = {
+      type, code, reporter: ip.src,
+      src: ipv4ToNumber(quoted.src) ?? 0, dst: ipv4ToNumber(quoted.dst) ?? 0, protocol: quoted.protocol,
+      srcPort: udp?.srcPort, dstPort: udp?.dstPort,
+      mtu: body !== undefined && code === 4 ? body.nextHopMtu : undefined,
+    };
+    this.stats.count("icmp.errorReceived");
+    if (echo !== undefined && echo.id === this.echoId) {
+      const w = this.waiters.get(echo.seq);
+      if (w !== undefined) {
+        this.waiters.delete(echo.seq);
+        w.timer.cancel();
+        w.reject(new PingError(type === IcmpType.timeExceeded ? "ETIMEDOUT" : "EHOSTUNREACH", `${ip.src} reports ICMP type ${type} code ${code}`, info));
+        return;
+      }
+    }
+    const h = this.errorHandlers.get(quoted.protocol);
+    if (h === undefined) { this.stats.count("icmp.errorUnclaimed"); return; }
+    h(info);
+  }
+
+  private sendError(type: number, code: number, ip: Ipv4Layer, arrival: Arrival): void {
+    // RFC 1122 3.2.2: never about broadcasts, multicasts, non-first fragments, odd sources, or ICMP errors.
+    if (arrival.broadcast || isMulticast(arrival.dst) || ip.fragmentOffset !== 0) return;
+    if (arrival.src === 0 || arrival.src === LIMITED_BROADCAST || isMulticast(arrival.src)) return;
+    if (ip.protocol === IpProtocol.ICMP && !this.isQuery(ip, arrival)) return;
+    if (!this.takeToken()) { this.stats.drop("icmpRateLimited"); return; }
+    const s = ip.span()!;
+    const end = Math.min(s.start + ip.totalLength, s.start + QUOTE_LIMIT, arrival.bytes.length);
+    const quote = arrival.bytes.slice(s.start, end);
+    const body = type === IcmpType.destinationUnreachable ? ICMPDestinationUnreachable({})
+      : type === IcmpType.timeExceeded ? ICMPTimeExceeded({}) : ICMPParameterProblem({});
+    this.ipv4.send({
+      dst: arrival.src, src: arrival.dst, protocol: IpProtocol.ICMP,
+      payload: [ICMP({ type, code }), body, Raw({ data: quote })],
+    });
+    this.stats.count("icmp.errorSent");
+  }
+
+  /** Whether an ICMP datagram is a query (echo…) rather than an error: errors are never answered. */
+  private isQuery(ip: Ipv4Layer, arrival: Arrival): boolean {
+    const s = ip.span()!;
+    const t = arrival.bytes[s.headerEnd];
+    return t === IcmpType.echoRequest || t === IcmpType.echoReply || t === IcmpType.timestamp || t === IcmpType.timestampReply;
+  }
+
+  private takeToken(): boolean {
+    const now = this.clock.now();
+    const c = this.config;
+    this.tokens = Math.min(c.errorBurst, this.tokens + ((now - this.lastRefill) * c.errorsPerSecond) / 1000);
+    this.lastRefill = now;
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+}
+

@@ -1,0 +1,124 @@
+/**
+ * The network interface: one link, one MAC, the IPv4 addresses assigned to it. It turns frames
+ * into calls of the protocol handlers (after checking the destination MAC) and wraps outgoing
+ * datagrams and ARP messages in Ethernet II headers.
+ */
+import { createDissector, packet, type Packet } from "../packet/packet.js";
+import { Ethernet, EtherType } from "../protocols/ethernet.js";
+import { Raw } from "../protocols/raw.js";
+import { parseMac } from "../schema/address.js";
+import type { AnyLayer } from "../schema/protocol.js";
+import { ETHERNET_HEADER, type FrameLink } from "./link.js";
+import type { Stats } from "./stats.js";
+import { prefixMask, type Cidr } from "./address.js";
+
+/** What the interface hands received frames to. */
+export interface FrameHandlers {
+  arp(p: Packet, frame: Uint8Array): void;
+  ipv4(p: Packet, frame: Uint8Array): void;
+}
+
+/** The broadcast MAC. */
+export const BROADCAST_MAC = "ff:ff:ff:ff:ff:ff";
+
+/** An interface: a link with a MAC and IPv4 addresses. */
+export class Interface {
+  readonly mac: string;
+  private readonly macBytes = new Uint8Array(6);
+  private readonly addrs: Cidr[] = [];
+  private readonly dissector = createDissector(Ethernet);
+  private handlers: FrameHandlers | undefined;
+
+  constructor(readonly link: FrameLink, mac: string, private readonly stats: Stats) {
+    if (!parseMac(mac, this.macBytes, 0)) throw new TypeError(`not a MAC address: ${JSON.stringify(mac)}`);
+    if (this.macBytes[0]! & 1) throw new TypeError(`a multicast MAC cannot be an interface's: ${mac}`);
+    this.mac = mac.toLowerCase();
+  }
+
+  /** Return the IP MTU of the link. */
+  get mtu(): number {
+    return this.link.mtu;
+  }
+
+  /** Start receiving frames into `handlers`. */
+  attach(handlers: FrameHandlers): void {
+    this.handlers = handlers;
+    this.link.setReceiver((frame) => this.receive(frame));
+  }
+
+  /** Stop receiving. */
+  detach(): void {
+    this.link.setReceiver(undefined);
+    this.handlers = undefined;
+  }
+
+  /** Return the IPv4 addresses with their prefix lengths. */
+  addresses(): readonly Cidr[] {
+    return this.addrs;
+  }
+
+  /** Add an address; false if it was there already. */
+  addAddress(c: Cidr): boolean {
+    if (this.addrs.some((a) => a.address === c.address)) return false;
+    this.addrs.push(c);
+    return true;
+  }
+
+  /** Remove an address; false if it was not there. */
+  removeAddress(address: number): boolean {
+    const i = this.addrs.findIndex((a) => a.address === address);
+    if (i < 0) return false;
+    this.addrs.splice(i, 1);
+    return true;
+  }
+
+  /** Whether `address` is one of the interface's. */
+  hasAddress(address: number): boolean {
+    for (const a of this.addrs) if (a.address === address) return true;
+    return false;
+  }
+
+  /** Whether `address` is the directed broadcast of one of the interface's subnets (/31 and /32 have none). */
+  isSubnetBroadcast(address: number): boolean {
+    for (const a of this.addrs) {
+      if (a.prefixLength >= 31) continue;
+      const m = prefixMask(a.prefixLength);
+      if (((a.address & m) | ~m) >>> 0 === address) return true;
+    }
+    return false;
+  }
+
+  /** Send an Ethernet frame carrying `payload` (layers, or bytes as Raw) to `dst`. */
+  send(dst: string, type: number, payload: AnyLayer | Uint8Array): void {
+    const upper = payload instanceof Uint8Array ? Raw({ data: payload }) : payload;
+    const frame = packet(Ethernet({ dst, src: this.mac, type }), upper).bytes();
+    this.stats.count("ethernet.tx");
+    this.link.send(frame);
+  }
+
+  /** Handle one frame from the link. Never throws. */
+  receive(frame: Uint8Array): void {
+    this.stats.count("ethernet.rx");
+    try {
+      if (frame.length < ETHERNET_HEADER) { this.stats.drop("frameShort", `${frame.length} bytes`); return; }
+      if (!this.forUs(frame)) { this.stats.drop("notForUs"); return; }
+      const p = this.dissector.dissect(frame);
+      const type = (frame[12]! << 8) | frame[13]!;
+      const h = this.handlers;
+      if (h === undefined) return;
+      if (type === EtherType.ARP) h.arp(p, frame);
+      else if (type === EtherType.IPv4) h.ipv4(p, frame);
+      else this.stats.drop("etherTypeUnknown", `0x${type.toString(16).padStart(4, "0")}`);
+    } catch (e) {
+      this.stats.drop("internalError", e instanceof Error ? e.stack : String(e));
+    }
+  }
+
+  /** Whether the destination MAC is ours, broadcast, or IPv4 multicast (01:00:5e, RFC 1112). */
+  private forUs(frame: Uint8Array): boolean {
+    const m = this.macBytes;
+    if (frame[0] === m[0] && frame[1] === m[1] && frame[2] === m[2] && frame[3] === m[3] && frame[4] === m[4] && frame[5] === m[5]) return true;
+    if ((frame[0]! & frame[1]! & frame[2]! & frame[3]! & frame[4]! & frame[5]!) === 0xff) return true;
+    return frame[0] === 0x01 && frame[1] === 0x00 && frame[2] === 0x5e && (frame[3]! & 0x80) === 0;
+  }
+}

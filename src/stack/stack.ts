@@ -1,0 +1,181 @@
+/**
+ * The Stack: one interface on one link, with ARP, IPv4, ICMP and UDP wired together. It holds no
+ * global state (several stacks run in one process, on one memory link), takes time from its
+ * `Clock`, and moves frames only through its `FrameLink`.
+ *
+ *   const clock = new VirtualClock();
+ *   const [la, lb] = memoryLinkPair(clock);
+ *   const a = new Stack({ link: la, clock, mac: "02:00:00:00:00:01", ipv4: "10.0.0.1/24" });
+ */
+import { IpProtocol } from "../protocols/ipv4.js";
+import { IcmpUnreachableCode } from "../protocols/icmp.js";
+import { SystemClock, type Clock } from "./clock.js";
+import { resolveConfig, type StackConfig, type StackConfigInput } from "./config.js";
+import type { FrameLink } from "./link.js";
+import { Interface } from "./interface.js";
+import { Arp, type ArpEntry } from "./arp.js";
+import { Ipv4 } from "./ipv4.js";
+import { RouteTable, type RouteEntry } from "./route.js";
+import { Icmp, type PingOptions, type PingReply } from "./icmp.js";
+import { Udp, type UdpSocket } from "./udp.js";
+import { Stats, type StackStats } from "./stats.js";
+import { numberToIPv4, parseCidr, prefixMask, requireIPv4 } from "./address.js";
+
+/** A static route: `{ destination: "192.168.5.0/24", gateway: "10.0.0.254" }`. */
+export interface StaticRoute {
+  readonly destination: string;
+  readonly gateway: string;
+  readonly metric?: number;
+}
+
+/** Options of a stack. */
+export interface StackOptions {
+  /** The link frames go through. */
+  readonly link: FrameLink;
+  /** The interface's MAC. */
+  readonly mac: string;
+  /** The time source (default: the system's monotonic clock). */
+  readonly clock?: Clock;
+  /** IPv4 addresses with prefix lengths: `"10.0.0.1/24"` or several. */
+  readonly ipv4?: string | readonly string[];
+  /** The default gateway. */
+  readonly gateway?: string;
+  readonly routes?: readonly StaticRoute[];
+  /** A name for diagnostics (default `stack`). */
+  readonly name?: string;
+  /** Tuning; see `defaultStackConfig` for every default. */
+  readonly config?: StackConfigInput;
+  /** Announce each address with a gratuitous ARP when added (default true). */
+  readonly announce?: boolean;
+}
+
+/** A userspace TCP/IP stack (IPv4, ARP, ICMP, UDP for now). */
+export class Stack {
+  readonly name: string;
+  readonly clock: Clock;
+  readonly config: StackConfig;
+  /** @internal */ readonly counters: Stats;
+  /** @internal */ readonly iface: Interface;
+  /** @internal */ readonly arp: Arp;
+  /** @internal */ readonly routeTable = new RouteTable();
+  /** @internal */ readonly ipv4: Ipv4;
+  /** @internal */ readonly icmp: Icmp;
+  /** @internal */ readonly udp: Udp;
+  private readonly announceAddresses: boolean;
+  private closed = false;
+
+  constructor(options: StackOptions) {
+    this.name = options.name ?? "stack";
+    this.clock = options.clock ?? new SystemClock();
+    this.config = resolveConfig(options.config);
+    this.counters = new Stats(this.name);
+    this.iface = new Interface(options.link, options.mac, this.counters);
+    this.arp = new Arp(this.iface, this.clock, this.counters, this.config.arp);
+    this.ipv4 = new Ipv4(this.iface, this.arp, this.routeTable, this.clock, this.counters, this.config.ipv4);
+    // The echo identifier comes from the MAC so that two stacks on one link differ, deterministically.
+    const macBytes = this.iface.mac.split(":").map((h) => parseInt(h, 16));
+    this.icmp = new Icmp(this.ipv4, this.clock, this.counters, this.config.icmp, (macBytes[4]! << 8) | macBytes[5]!);
+    this.udp = new Udp(this.ipv4, this.icmp, this.iface, this.counters, this.config.udp);
+    this.ipv4.register(IpProtocol.ICMP, (p, ip, a) => this.icmp.receive(p, ip, a));
+    this.ipv4.register(IpProtocol.UDP, (p, ip, a) => this.udp.receive(p, ip, a));
+    this.ipv4.onUnknownProtocol = (ip, a) => this.icmp.unreachable(IcmpUnreachableCode.protocol, ip, a);
+    this.announceAddresses = options.announce ?? true;
+    this.iface.attach({
+      arp: (p, frame) => this.arp.receive(p, frame),
+      ipv4: (p, frame) => this.ipv4.receive(p, frame),
+    });
+    const addrs = options.ipv4 === undefined ? [] : typeof options.ipv4 === "string" ? [options.ipv4] : options.ipv4;
+    for (const a of addrs) this.addAddress(a);
+    if (options.gateway !== undefined) this.setGateway(options.gateway);
+    for (const r of options.routes ?? []) this.addRoute(r);
+  }
+
+  /** Return the interface's MAC. */
+  get mac(): string {
+    return this.iface.mac;
+  }
+
+  /** Return the IP MTU. */
+  get mtu(): number {
+    return this.iface.mtu;
+  }
+
+  /** Add an address (`"10.0.0.1/24"`) and its connected route. */
+  addAddress(cidr: string): void {
+    const c = parseCidr(cidr);
+    if (!this.iface.addAddress(c)) return;
+    if (c.prefixLength < 32) {
+      this.routeTable.add({ destination: c.address, prefixLength: c.prefixLength, gateway: undefined, source: c.address, metric: 0, kind: "connected" });
+    }
+    if (this.announceAddresses) this.arp.announce(c.address);
+  }
+
+  /** Remove an address and its connected route. */
+  removeAddress(address: string): void {
+    const n = requireIPv4(address.split("/")[0]!, "removeAddress");
+    const c = this.iface.addresses().find((a) => a.address === n);
+    if (c === undefined || !this.iface.removeAddress(n)) return;
+    this.routeTable.remove((r) => r.kind === "connected" && r.source === n);
+  }
+
+  /** Return the addresses as `ADDR/LEN`. */
+  addresses(): string[] {
+    return this.iface.addresses().map((a) => `${numberToIPv4(a.address)}/${a.prefixLength}`);
+  }
+
+  /** Set (replace) the default gateway. */
+  setGateway(gateway: string): void {
+    const g = requireIPv4(gateway, "gateway");
+    this.routeTable.remove((r) => r.kind === "default");
+    this.routeTable.add({ destination: 0, prefixLength: 0, gateway: g, source: undefined, metric: 0, kind: "default" });
+  }
+
+  /** Add a static route through a gateway. */
+  addRoute(route: StaticRoute): void {
+    const c = parseCidr(route.destination);
+    const g = requireIPv4(route.gateway, "gateway");
+    this.routeTable.add({ destination: c.address & prefixMask(c.prefixLength), prefixLength: c.prefixLength, gateway: g, source: undefined, metric: route.metric ?? 0, kind: "static" });
+  }
+
+  /** Return the routing table. */
+  routes(): RouteEntry[] {
+    return this.routeTable.list();
+  }
+
+  /** Return the ARP cache (entries that aged out are dropped first). */
+  arpTable(): ArpEntry[] {
+    return this.arp.entries();
+  }
+
+  /** Receive multicast datagrams for `group` (the all-hosts group is always joined). */
+  joinGroup(group: string): void {
+    this.ipv4.joinGroup(requireIPv4(group, "joinGroup"));
+  }
+
+  /** Create a UDP socket shaped like Node's `dgram.createSocket("udp4")`. */
+  createSocket(type: "udp4" | { type: "udp4" } = "udp4", onMessage?: (msg: Buffer, rinfo: import("./udp.js").RemoteInfo) => void): UdpSocket {
+    void type;
+    const s = this.udp.createSocket();
+    if (onMessage !== undefined) s.on("message", onMessage);
+    return s;
+  }
+
+  /** Send an ICMP echo request and resolve with the reply. */
+  ping(address: string, options?: PingOptions): Promise<PingReply> {
+    return this.icmp.ping(address, options);
+  }
+
+  /** Return the counters: events by name and drops by reason. */
+  stats(): StackStats {
+    return this.counters.snapshot();
+  }
+
+  /** Detach from the link, cancel timers and fail pending pings. The link itself stays open. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.iface.detach();
+    this.arp.clear();
+    this.icmp.close();
+  }
+}

@@ -1,0 +1,104 @@
+/**
+ * Counters of a stack: events by name (`ipv4.rx`, `udp.tx`…) and drops by reason. Every drop is
+ * counted and, when someone subscribes, published on the `wirecraft:stack:drop` diagnostics
+ * channel with the stack's name, the reason and a short detail.
+ */
+import diagnostics from "node:diagnostics_channel";
+
+/** Why the stack dropped a frame or packet. */
+export const DropReason = {
+  frameShort: "frameShort",
+  frameMalformed: "frameMalformed",
+  notForUs: "notForUs",
+  etherTypeUnknown: "etherTypeUnknown",
+  arpMalformed: "arpMalformed",
+  arpUnsupported: "arpUnsupported",
+  arpPendingOverflow: "arpPendingOverflow",
+  arpUnresolved: "arpUnresolved",
+  arpCacheFull: "arpCacheFull",
+  ipv4Malformed: "ipv4Malformed",
+  ipv4BadChecksum: "ipv4BadChecksum",
+  ipv4BadSource: "ipv4BadSource",
+  ipv4NotForUs: "ipv4NotForUs",
+  ipv4NoRoute: "ipv4NoRoute",
+  ipv4TooBig: "ipv4TooBig",
+  ipv4ProtocolUnknown: "ipv4ProtocolUnknown",
+  ipv4Fragment: "ipv4Fragment",
+  ipv4ReassemblyTimeout: "ipv4ReassemblyTimeout",
+  ipv4ReassemblyMemory: "ipv4ReassemblyMemory",
+  ipv4ReassemblyOverlap: "ipv4ReassemblyOverlap",
+  ipv4ReassemblyInvalid: "ipv4ReassemblyInvalid",
+  icmpMalformed: "icmpMalformed",
+  icmpBadChecksum: "icmpBadChecksum",
+  icmpRateLimited: "icmpRateLimited",
+  icmpUnhandled: "icmpUnhandled",
+  udpMalformed: "udpMalformed",
+  udpBadChecksum: "udpBadChecksum",
+  udpPortClosed: "udpPortClosed",
+  /** An exception escaped a handler: a bug in the stack, counted instead of thrown. */
+  internalError: "internalError",
+} as const;
+export type DropReason = (typeof DropReason)[keyof typeof DropReason];
+
+/** The diagnostics channel drops are published on. */
+export const dropChannel = diagnostics.channel("wirecraft:stack:drop");
+
+/** What `dropChannel` publishes. */
+export interface DropMessage {
+  readonly stack: string;
+  readonly reason: DropReason;
+  readonly detail: string | undefined;
+}
+
+/** A snapshot of a stack's counters. */
+export interface StackStats {
+  /** Events by name. */
+  readonly counters: Readonly<Record<string, number>>;
+  /** Drops by reason (only reasons that happened). */
+  readonly drops: Readonly<Partial<Record<DropReason, number>>>;
+  /** Total drops. */
+  readonly dropped: number;
+}
+
+/** The counters of one stack. */
+export class Stats {
+  private readonly counters = new Map<string, number>();
+  private readonly drops = new Map<DropReason, number>();
+  private dropped = 0;
+
+  constructor(private readonly stackName: string) {}
+
+  /** Add `n` to the counter `name`. */
+  count(name: string, n = 1): void {
+    this.counters.set(name, (this.counters.get(name) ?? 0) + n);
+  }
+
+  /** Count a drop and publish it when the channel has subscribers. */
+  drop(reason: DropReason, detail?: string): void {
+    this.dropped++;
+    this.drops.set(reason, (this.drops.get(reason) ?? 0) + 1);
+    if (dropChannel.hasSubscribers) {
+      const m: DropMessage = { stack: this.stackName, reason, detail };
+      dropChannel.publish(m);
+    }
+  }
+
+  /** Return the value of a counter (0 when never counted). */
+  get(name: string): number {
+    return this.counters.get(name) ?? 0;
+  }
+
+  /** Return the drops counted for `reason`. */
+  dropCount(reason: DropReason): number {
+    return this.drops.get(reason) ?? 0;
+  }
+
+  /** Return a snapshot. */
+  snapshot(): StackStats {
+    return {
+      counters: Object.fromEntries(this.counters),
+      drops: Object.fromEntries(this.drops) as Partial<Record<DropReason, number>>,
+      dropped: this.dropped,
+    };
+  }
+}
