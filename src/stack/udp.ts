@@ -46,7 +46,8 @@ export class SocketError extends WirecraftError {
 /** The largest UDP payload over IPv4 (65535 - 20 - 8). */
 export const MAX_UDP_PAYLOAD = 65507;
 
-type SendCallback = (error: Error | null, bytes?: number) => void;
+/** The callback of `send`: an error, or null and the bytes sent. */
+export type SendCallback = (error: Error | null, bytes?: number) => void;
 type Message = Uint8Array | string | DataView | readonly (Uint8Array | string)[];
 
 /** The UDP layer of a stack: the table of bound sockets. */
@@ -227,6 +228,9 @@ export class UdpSocket extends EventEmitter {
    * Send a datagram: `send(msg, port, address, cb)`, `send(msg, offset, length, port, address, cb)`,
    * or `send(msg, cb)` on a connected socket. Binds to an ephemeral port first if unbound.
    */
+  send(msg: Message, port: number, address?: string, callback?: SendCallback): void;
+  send(msg: Message, offset: number, length: number, port: number, address?: string, callback?: SendCallback): void;
+  send(msg: Message, callback?: SendCallback): void;
   send(msg: Message, ...args: unknown[]): void {
     let cb: SendCallback | undefined;
     if (typeof args[args.length - 1] === "function") cb = args.pop() as SendCallback;
