@@ -11,7 +11,7 @@ import type { Clock, Timer } from "./clock.js";
 import type { ArpConfig } from "./config.js";
 import { BROADCAST_MAC, type Interface } from "./interface.js";
 import type { Stats } from "./stats.js";
-import { ipv4ToNumber, numberToIPv4 } from "./address.js";
+import { ipv4ToNumber, numberToIPv4, prefixMask } from "./address.js";
 
 /** An entry of the ARP cache, as listed by `Stack.arpTable()`. */
 export interface ArpEntry {
@@ -127,10 +127,13 @@ export class Arp {
       this.stats.count("arp.conflict"); // someone else claims our address (RFC 5227 defence: later)
       return;
     }
+    // Senders outside our subnets are never learned (they could not be next hops): no cache pollution.
+    const onLink = this.onLink(sender);
+    if (!onLink) this.stats.count("arp.offSubnet");
     // RFC 826: update an existing entry from any packet; add one only when we are the target.
     const forUs = this.iface.hasAddress(target);
     const known = this.cache.has(sender);
-    if (sender !== 0 && (known || forUs) && !isMulticastMac(senderMac)) {
+    if (onLink && sender !== 0 && (known || forUs) && !isMulticastMac(senderMac)) {
       this.learn(sender, senderMac);
     }
     if (forUs && op === ArpOpcode.request) {
@@ -171,12 +174,17 @@ export class Arp {
     });
   }
 
+  /** Whether `address` is in one of the interface's subnets. */
+  private onLink(address: number): boolean {
+    for (const a of this.iface.addresses()) if (((a.address ^ address) & prefixMask(a.prefixLength)) === 0) return true;
+    return false;
+  }
+
   /** The address to send requests from: one in the neighbour's subnet, else the first. */
   private sourceFor(address: number): string {
     const addrs = this.iface.addresses();
     for (const a of addrs) {
-      const m = a.prefixLength === 0 ? 0 : (0xffffffff << (32 - a.prefixLength)) >>> 0;
-      if (((a.address ^ address) & m) === 0) return numberToIPv4(a.address);
+      if (((a.address ^ address) & prefixMask(a.prefixLength)) === 0) return numberToIPv4(a.address);
     }
     return addrs[0] !== undefined ? numberToIPv4(addrs[0].address) : "0.0.0.0";
   }

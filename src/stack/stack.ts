@@ -110,6 +110,11 @@ export class Stack {
     if (this.announceAddresses) this.arp.announce(c.address);
   }
 
+  /** Send a gratuitous ARP for each address (neighbours update their caches). */
+  announce(): void {
+    for (const a of this.iface.addresses()) this.arp.announce(a.address);
+  }
+
   /** Remove an address and its connected route. */
   removeAddress(address: string): void {
     const n = requireIPv4(address.split("/")[0]!, "removeAddress");
