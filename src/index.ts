@@ -95,3 +95,20 @@ export type {
   BpfFilter, BpfLinkType, Where, Sniffed, SniffOptions, SrOptions, SrResult, AnswerRule, LayerTemplate, TemplateValues,
   SweepInput,
 } from "./live/index.js";
+// The userspace stack (a preview: ARP, IPv4, ICMP and UDP over any frame link; see src/stack/README.md).
+export { Stack } from "./stack/stack.js";
+export type { StackOptions, StaticRoute } from "./stack/stack.js";
+export { VirtualClock, SystemClock } from "./stack/clock.js";
+export type { Clock, Timer, VirtualClockOptions } from "./stack/clock.js";
+export { memoryLinkPair, MemoryLink, fromLiveLink } from "./stack/link.js";
+export type { FrameLink, MemoryLinkOptions, LinkImpairments, MemoryLinkCounters, LiveLinkOptions } from "./stack/link.js";
+export { defaultStackConfig } from "./stack/config.js";
+export type { StackConfig, StackConfigInput } from "./stack/config.js";
+export { DropReason, dropChannel } from "./stack/stats.js";
+export type { StackStats, DropMessage } from "./stack/stats.js";
+export { UdpSocket, SocketError } from "./stack/udp.js";
+export type { RemoteInfo, AddressInfo, SendCallback } from "./stack/udp.js";
+export { PingError } from "./stack/icmp.js";
+export type { PingReply, PingOptions } from "./stack/icmp.js";
+export type { ArpEntry } from "./stack/arp.js";
+export type { RouteEntry } from "./stack/route.js";
