@@ -15,12 +15,50 @@ export interface ArpConfig {
   readonly retries: number;
   /** Time between requests, in ms (default 1000). */
   readonly retryInterval: number;
+  /**
+   * An entry in use this close to expiry (ms) is refreshed by a unicast request to the known MAC,
+   * at most once per `retryInterval`, so that busy neighbours never age out (default 5000; 0: never).
+   */
+  readonly refreshBefore: number;
+  /**
+   * RFC 5227 address conflict detection: probe each new address (sender IP 0.0.0.0) and use it
+   * only when nobody claims it, then announce it (default false: addresses are used at once, as
+   * Linux does for static addresses).
+   */
+  readonly probe: boolean;
+  /** Probes sent before an address is used (RFC 5227 PROBE_NUM, default 3). */
+  readonly probeCount: number;
+  /** Random wait before the first probe, ms, 0..this (PROBE_WAIT, default 1000). */
+  readonly probeWait: number;
+  /** Time between probes, ms: a seeded random value in [probeMin, probeMax] (defaults 1000, 2000). */
+  readonly probeMin: number;
+  readonly probeMax: number;
+  /** Wait after the last probe before the address is used, ms (ANNOUNCE_WAIT, default 2000). */
+  readonly announceWait: number;
+  /** Announcements sent once an address is used (ANNOUNCE_NUM, default 2), `announceInterval` apart (default 2000). */
+  readonly announceCount: number;
+  readonly announceInterval: number;
+  /**
+   * What to do when another host claims an address in use (RFC 5227 2.4): `"forever"` defends
+   * with an announcement each time (at most one per `defendInterval`; option (c), for configured
+   * addresses, the default); `"retreat"` defends once and gives the address up at a second
+   * conflict within `defendInterval` (option (b), for DHCP).
+   */
+  readonly defence: "forever" | "retreat";
+  /** DEFEND_INTERVAL, ms (default 10,000). */
+  readonly defendInterval: number;
 }
 
 /** IPv4 settings. */
 export interface Ipv4Config {
   /** TTL of datagrams the stack sends (default 64). */
   readonly ttl: number;
+  /** A datagram whose fragments are not all in after this many ms is dropped (default 30,000, as Linux). */
+  readonly reassemblyTimeout: number;
+  /** Bytes held by datagrams in reassembly at most (each fragment counts its data plus 64; default 4 MiB, as Linux). */
+  readonly reassemblyMemory: number;
+  /** Datagrams in reassembly at most (default 256). */
+  readonly reassemblyDatagrams: number;
 }
 
 /** ICMP settings. */
@@ -53,8 +91,12 @@ export type StackConfigInput = { readonly [K in keyof StackConfig]?: Partial<Sta
 
 /** The defaults. */
 export const defaultStackConfig: StackConfig = {
-  arp: { cacheSize: 512, reachableTime: 60_000, pendingLimit: 16, retries: 3, retryInterval: 1000 },
-  ipv4: { ttl: 64 },
+  arp: {
+    cacheSize: 512, reachableTime: 60_000, pendingLimit: 16, retries: 3, retryInterval: 1000, refreshBefore: 5000,
+    probe: false, probeCount: 3, probeWait: 1000, probeMin: 1000, probeMax: 2000, announceWait: 2000,
+    announceCount: 2, announceInterval: 2000, defence: "forever", defendInterval: 10_000,
+  },
+  ipv4: { ttl: 64, reassemblyTimeout: 30_000, reassemblyMemory: 4 * 1024 * 1024, reassemblyDatagrams: 256 },
   icmp: { errorBurst: 10, errorsPerSecond: 10, echoBroadcast: false },
   udp: { ephemeralFirst: 49152, ephemeralLast: 65535 },
 };

@@ -22,6 +22,9 @@ import { ipv4ToNumber, isMulticast, LIMITED_BROADCAST, numberToIPv4 } from "./ad
 /** Bytes of the offending datagram an error quotes at most (so the error fits in 576, RFC 1812). */
 export const QUOTE_LIMIT = 576 - 20 - 8;
 
+/** The "time exceeded" code for "fragment reassembly time exceeded" (RFC 792). */
+export const TIME_EXCEEDED_REASSEMBLY = 1;
+
 /** An ICMP error received about a datagram we sent, as transports see it. */
 export interface IcmpErrorInfo {
   readonly type: number;
@@ -128,6 +131,11 @@ export class Icmp {
   /** Send "destination unreachable" with `code` about the datagram in `arrival` (rate limited). */
   unreachable(code: number, ip: Ipv4Layer, arrival: Arrival): void {
     this.sendError(IcmpType.destinationUnreachable, code, ip, arrival);
+  }
+
+  /** Send "time exceeded" with `code` (1: fragment reassembly) about the datagram in `arrival` (rate limited). */
+  timeExceeded(code: number, ip: Ipv4Layer, arrival: Arrival): void {
+    this.sendError(IcmpType.timeExceeded, code, ip, arrival);
   }
 
   /** Send an echo request to `dst` and wait for the reply. */

@@ -16,9 +16,10 @@ import { Interface } from "./interface.js";
 import { Arp, type ArpEntry } from "./arp.js";
 import { Ipv4 } from "./ipv4.js";
 import { RouteTable, type RouteEntry } from "./route.js";
-import { Icmp, type PingOptions, type PingReply } from "./icmp.js";
+import { Icmp, TIME_EXCEEDED_REASSEMBLY, type PingOptions, type PingReply } from "./icmp.js";
 import { Udp, type UdpSocket } from "./udp.js";
 import { Stats, type StackStats } from "./stats.js";
+import { Reassembly } from "./reassembly.js";
 import { numberToIPv4, parseCidr, prefixMask, requireIPv4 } from "./address.js";
 
 /** A static route: `{ destination: "192.168.5.0/24", gateway: "10.0.0.254" }`. */
@@ -61,6 +62,7 @@ export class Stack {
   /** @internal */ readonly ipv4: Ipv4;
   /** @internal */ readonly icmp: Icmp;
   /** @internal */ readonly udp: Udp;
+  /** @internal */ readonly reassembly: Reassembly;
   private readonly announceAddresses: boolean;
   private closed = false;
 
@@ -78,6 +80,9 @@ export class Stack {
     this.udp = new Udp(this.ipv4, this.icmp, this.iface, this.counters, this.config.udp);
     this.ipv4.register(IpProtocol.ICMP, (p, ip, a) => this.icmp.receive(p, ip, a));
     this.ipv4.register(IpProtocol.UDP, (p, ip, a) => this.udp.receive(p, ip, a));
+    this.reassembly = new Reassembly((p, ip, a) => this.ipv4.deliver(p, ip, a), this.clock, this.counters, this.config.ipv4);
+    this.ipv4.onFragment = (p, ip, a) => this.reassembly.receive(p, ip, a);
+    this.reassembly.onTimeout = (_p, ip, a) => this.icmp.timeExceeded(TIME_EXCEEDED_REASSEMBLY, ip, a);
     this.ipv4.onUnknownProtocol = (ip, a) => this.icmp.unreachable(IcmpUnreachableCode.protocol, ip, a);
     this.announceAddresses = options.announce ?? true;
     this.iface.attach({
@@ -181,6 +186,7 @@ export class Stack {
     this.closed = true;
     this.iface.detach();
     this.arp.clear();
+    this.reassembly.clear();
     this.icmp.close();
   }
 }

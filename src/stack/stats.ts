@@ -24,6 +24,8 @@ export const DropReason = {
   ipv4TooBig: "ipv4TooBig",
   ipv4ProtocolUnknown: "ipv4ProtocolUnknown",
   ipv4Fragment: "ipv4Fragment",
+  /** An exact copy of a fragment already held (same offset, length and bytes): dropped alone. */
+  ipv4FragmentDuplicate: "ipv4FragmentDuplicate",
   ipv4ReassemblyTimeout: "ipv4ReassemblyTimeout",
   ipv4ReassemblyMemory: "ipv4ReassemblyMemory",
   ipv4ReassemblyOverlap: "ipv4ReassemblyOverlap",
