@@ -3,6 +3,9 @@
  * keeps a bounded cache. An entry is `incomplete` while requests are out (datagrams wait in a
  * bounded queue, oldest dropped first) and `reachable` once answered, until `reachableTime` passes
  * (aging is checked when an entry is used or listed: no timer per entry). Retries run on the clock.
+ * An entry in use within `refreshBefore` ms of expiry is refreshed by a unicast request to the MAC
+ * it has (at most one per `retryInterval`), so busy neighbours never age out; idle ones do.
+ * RFC 5227 conflict detection (probes, defence) is in conflict.ts, called through `onConflictCheck`.
  */
 import type { Packet } from "../packet/packet.js";
 import { ARP, ArpHardware, ArpOpcode } from "../protocols/arp.js";
@@ -31,16 +34,26 @@ interface Entry {
   pending: Uint8Array[];
   tries: number;
   timer: Timer | undefined;
+  /** When a refresh request last went out. */
+  refreshed: number;
 }
 
 /** Called when a neighbour never answers: the datagrams that waited for it. */
 export type UnresolvedHandler = (address: number, datagrams: readonly Uint8Array[]) => void;
+
+/**
+ * Sees every ARP packet from another MAC before it is processed (sender IP, sender MAC, target IP,
+ * whether it is a request, whether the sender IP is ours); returns true when it was a conflict.
+ */
+export type ConflictCheck = (sender: number, senderMac: string, target: number, isRequest: boolean, inUse: boolean) => boolean;
 
 /** The ARP protocol and cache of one interface. */
 export class Arp {
   private readonly cache = new Map<number, Entry>();
   /** Called with the datagrams dropped when a neighbour does not answer. */
   onUnresolved: UnresolvedHandler | undefined;
+  /** RFC 5227 conflict detection hooks in here. */
+  onConflictCheck: ConflictCheck | undefined;
 
   constructor(
     private readonly iface: Interface,
@@ -60,11 +73,17 @@ export class Arp {
     }
     if (e !== undefined && e.mac !== undefined) {
       this.iface.send(e.mac, EtherType.IPv4, datagram);
+      const c = this.config;
+      if (c.refreshBefore > 0 && e.expires - now <= c.refreshBefore && now - e.refreshed >= c.retryInterval) {
+        e.refreshed = now;
+        this.transmit(e.mac, ArpOpcode.request, this.sourceFor(address), "00:00:00:00:00:00", numberToIPv4(address));
+        this.stats.count("arp.refresh");
+      }
       return;
     }
     if (e === undefined) {
       if (!this.makeRoom()) { this.stats.drop("arpCacheFull", numberToIPv4(address)); return; }
-      e = { mac: undefined, expires: 0, pending: [], tries: 0, timer: undefined };
+      e = { mac: undefined, expires: 0, pending: [], tries: 0, timer: undefined, refreshed: -Infinity };
       this.cache.set(address, e);
       this.request(address, e);
     }
@@ -102,6 +121,11 @@ export class Arp {
     this.stats.count("arp.announce");
   }
 
+  /** Send an RFC 5227 probe for `address`: a broadcast request with sender IP 0.0.0.0. */
+  probe(address: number): void {
+    this.transmit(BROADCAST_MAC, ArpOpcode.request, "0.0.0.0", "00:00:00:00:00:00", numberToIPv4(address));
+  }
+
   /** Forget every entry and cancel retries (pending datagrams are dropped). */
   clear(): void {
     for (const e of this.cache.values()) e.timer?.cancel();
@@ -123,10 +147,10 @@ export class Arp {
     const sender = ipv4ToNumber(arp.senderIp)!;
     const target = ipv4ToNumber(arp.targetIp)!;
     if (senderMac === this.iface.mac) return; // our own frame, looped back
-    if (this.iface.hasAddress(sender)) {
-      this.stats.count("arp.conflict"); // someone else claims our address (RFC 5227 defence: later)
-      return;
-    }
+    const inUse = this.iface.hasAddress(sender);
+    if (this.onConflictCheck?.(sender, senderMac, target, op === ArpOpcode.request, inUse)) return;
+    if (inUse) { this.stats.count("arp.conflict"); return; } // someone else claims our address
+
     // Senders outside our subnets are never learned (they could not be next hops): no cache pollution.
     const onLink = this.onLink(sender);
     if (!onLink) this.stats.count("arp.offSubnet");
@@ -146,7 +170,7 @@ export class Arp {
     let e = this.cache.get(address);
     if (e === undefined) {
       if (!this.makeRoom()) { this.stats.drop("arpCacheFull", numberToIPv4(address)); return; }
-      e = { mac: undefined, expires: 0, pending: [], tries: 0, timer: undefined };
+      e = { mac: undefined, expires: 0, pending: [], tries: 0, timer: undefined, refreshed: -Infinity };
       this.cache.set(address, e);
     }
     e.mac = mac;

@@ -7,7 +7,9 @@
  *   const [la, lb] = memoryLinkPair(clock);
  *   const a = new Stack({ link: la, clock, mac: "02:00:00:00:00:01", ipv4: "10.0.0.1/24" });
  */
+import { EventEmitter } from "node:events";
 import { IpProtocol } from "../protocols/ipv4.js";
+import { seededRandom } from "../packet/fuzz.js";
 import { IcmpUnreachableCode } from "../protocols/icmp.js";
 import { SystemClock, type Clock } from "./clock.js";
 import { resolveConfig, type StackConfig, type StackConfigInput } from "./config.js";
@@ -20,7 +22,8 @@ import { Icmp, TIME_EXCEEDED_REASSEMBLY, type PingOptions, type PingReply } from
 import { Udp, type UdpSocket } from "./udp.js";
 import { Stats, type StackStats } from "./stats.js";
 import { Reassembly } from "./reassembly.js";
-import { numberToIPv4, parseCidr, prefixMask, requireIPv4 } from "./address.js";
+import { ConflictDetection, type AddressConflict } from "./conflict.js";
+import { numberToIPv4, parseCidr, prefixMask, requireIPv4, type Cidr } from "./address.js";
 
 /** A static route: `{ destination: "192.168.5.0/24", gateway: "10.0.0.254" }`. */
 export interface StaticRoute {
@@ -46,12 +49,23 @@ export interface StackOptions {
   readonly name?: string;
   /** Tuning; see `defaultStackConfig` for every default. */
   readonly config?: StackConfigInput;
-  /** Announce each address with a gratuitous ARP when added (default true). */
+  /** Announce each address with a gratuitous ARP when added (default true; with `config.arp.probe`, RFC 5227 announcements always go out). */
   readonly announce?: boolean;
 }
 
-/** A userspace TCP/IP stack (IPv4, ARP, ICMP, UDP for now). */
-export class Stack {
+/** The events of a stack. */
+export interface StackEvents {
+  /** An address is in use (at once, or after RFC 5227 probing): `ADDR/LEN`. */
+  addressReady: [address: string];
+  /** Another host claims an address (while probing: it is abandoned; in use: see `arp.defence`). */
+  addressConflict: [conflict: AddressConflict];
+}
+
+/**
+ * A userspace TCP/IP stack (IPv4, ARP, ICMP, UDP for now). Emits `addressReady` and
+ * `addressConflict` (never `error`: nothing it emits can throw for want of a listener).
+ */
+export class Stack extends EventEmitter<StackEvents> {
   readonly name: string;
   readonly clock: Clock;
   readonly config: StackConfig;
@@ -63,10 +77,12 @@ export class Stack {
   /** @internal */ readonly icmp: Icmp;
   /** @internal */ readonly udp: Udp;
   /** @internal */ readonly reassembly: Reassembly;
+  /** @internal */ readonly conflicts: ConflictDetection;
   private readonly announceAddresses: boolean;
   private closed = false;
 
   constructor(options: StackOptions) {
+    super();
     this.name = options.name ?? "stack";
     this.clock = options.clock ?? new SystemClock();
     this.config = resolveConfig(options.config);
@@ -85,6 +101,15 @@ export class Stack {
     this.reassembly.onTimeout = (_p, ip, a) => this.icmp.timeExceeded(TIME_EXCEEDED_REASSEMBLY, ip, a);
     this.ipv4.onUnknownProtocol = (ip, a) => this.icmp.unreachable(IcmpUnreachableCode.protocol, ip, a);
     this.announceAddresses = options.announce ?? true;
+    // Probe waits are random (RFC 5227), from a generator seeded by the MAC: deterministic per stack.
+    this.conflicts = new ConflictDetection({
+      probe: (a) => this.arp.probe(a),
+      announce: (a) => this.arp.announce(a),
+      use: (c) => this.useAddress(c),
+      remove: (a) => this.removeAddress(numberToIPv4(a)),
+      conflict: (c) => this.emit("addressConflict", c),
+    }, this.clock, this.counters, this.config.arp, seededRandom(((macBytes[2]! << 24) | (macBytes[3]! << 16) | (macBytes[4]! << 8) | macBytes[5]!) >>> 0));
+    this.arp.onConflictCheck = (sender, mac, target, isRequest, inUse) => this.conflicts.check(sender, mac, target, isRequest, inUse);
     this.iface.attach({
       arp: (p, frame) => this.arp.receive(p, frame),
       ipv4: (p, frame) => this.ipv4.receive(p, frame),
@@ -105,14 +130,30 @@ export class Stack {
     return this.iface.mtu;
   }
 
-  /** Add an address (`"10.0.0.1/24"`) and its connected route. */
+  /**
+   * Add an address (`"10.0.0.1/24"`) and its connected route. With `config.arp.probe` the address
+   * is probed first (RFC 5227) and used only if nobody claims it: `addressReady` or
+   * `addressConflict` tells which; `tentativeAddresses()` lists those being probed.
+   */
   addAddress(cidr: string): void {
     const c = parseCidr(cidr);
+    if (this.iface.hasAddress(c.address)) return;
+    if (this.config.arp.probe) { this.conflicts.start(c); return; }
+    this.useAddress(c);
+    if (this.announceAddresses) this.arp.announce(c.address);
+  }
+
+  /** Return the addresses being probed before use, as `ADDR/LEN`. */
+  tentativeAddresses(): string[] {
+    return this.conflicts.tentativeAddresses();
+  }
+
+  private useAddress(c: Cidr): void {
     if (!this.iface.addAddress(c)) return;
     if (c.prefixLength < 32) {
       this.routeTable.add({ destination: c.address, prefixLength: c.prefixLength, gateway: undefined, source: c.address, metric: 0, kind: "connected" });
     }
-    if (this.announceAddresses) this.arp.announce(c.address);
+    this.emit("addressReady", `${numberToIPv4(c.address)}/${c.prefixLength}`);
   }
 
   /** Send a gratuitous ARP for each address (neighbours update their caches). */
@@ -123,6 +164,7 @@ export class Stack {
   /** Remove an address and its connected route. */
   removeAddress(address: string): void {
     const n = requireIPv4(address.split("/")[0]!, "removeAddress");
+    this.conflicts.forget(n);
     const c = this.iface.addresses().find((a) => a.address === n);
     if (c === undefined || !this.iface.removeAddress(n)) return;
     this.routeTable.remove((r) => r.kind === "connected" && r.source === n);
@@ -187,6 +229,7 @@ export class Stack {
     this.iface.detach();
     this.arp.clear();
     this.reassembly.clear();
+    this.conflicts.clear();
     this.icmp.close();
   }
 }
