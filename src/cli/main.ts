@@ -3,12 +3,8 @@
  * The `wirecraft` command. Each subcommand lives in its own file under src/cli/.
  */
 import { readFileSync } from "node:fs";
-import { runDemo } from "./demo.js";
-import { runDescribe } from "./describe.js";
-import { READ_HELP, runRead } from "./read.js";
-import { STATS_HELP, runStats } from "./stats.js";
-import { FOLLOW_HELP, runFollow } from "./follow.js";
-import { SHELL_HELP, runShell } from "./shell.js";
+
+// Commands are imported when run, so `--version` and `--help` do not load the whole library.
 
 const HELP = `wirecraft — craft, dissect and capture packets
 
@@ -33,7 +29,15 @@ Examples:
 Filters are documented in docs/filters.md.
 `;
 
-const COMMAND_HELP: Record<string, string> = { read: READ_HELP, stats: STATS_HELP, follow: FOLLOW_HELP, shell: SHELL_HELP };
+async function commandHelp(topic: string): Promise<string | undefined> {
+  switch (topic) {
+    case "read": return (await import("./read.js")).READ_HELP;
+    case "stats": return (await import("./stats.js")).STATS_HELP;
+    case "follow": return (await import("./follow.js")).FOLLOW_HELP;
+    case "shell": return (await import("./shell.js")).SHELL_HELP;
+    default: return undefined;
+  }
+}
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
@@ -50,7 +54,7 @@ async function main(argv: string[]): Promise<number> {
       return cmd === undefined ? 1 : 0;
     case "help": {
       const topic = rest[0];
-      const help = topic === undefined ? HELP : COMMAND_HELP[topic];
+      const help = topic === undefined ? HELP : await commandHelp(topic);
       if (help === undefined) {
         process.stderr.write(`wirecraft help: no command "${topic}"\n\n${HELP}`);
         return 2;
@@ -63,17 +67,17 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(version() + "\n");
       return 0;
     case "demo":
-      return runDemo(rest);
+      return (await import("./demo.js")).runDemo(rest);
     case "describe":
-      return runDescribe(rest);
+      return (await import("./describe.js")).runDescribe(rest);
     case "read":
-      return runRead(rest);
+      return (await import("./read.js")).runRead(rest);
     case "stats":
-      return runStats(rest);
+      return (await import("./stats.js")).runStats(rest);
     case "follow":
-      return runFollow(rest);
+      return (await import("./follow.js")).runFollow(rest);
     case "shell":
-      return runShell(rest);
+      return (await import("./shell.js")).runShell(rest);
     default:
       process.stderr.write(`wirecraft: unknown command "${cmd}"\n\n${HELP}`);
       return 2;
