@@ -6,7 +6,7 @@
  */
 import type { Packet } from "../packet/packet.js";
 import {
-  ICMP, ICMPDestinationUnreachable, ICMPEcho, ICMPParameterProblem, ICMPTimeExceeded, IcmpType,
+  ICMP, ICMPDestinationUnreachable, ICMPEcho, ICMPParameterProblem, ICMPTimeExceeded, IcmpType, IcmpUnreachableCode,
 } from "../protocols/icmp.js";
 import { IPv4, IpProtocol } from "../protocols/ipv4.js";
 import { UDP } from "../protocols/udp.js";
@@ -15,7 +15,8 @@ import { internetChecksum } from "../packet/checksum.js";
 import { WirecraftError } from "../errors.js";
 import type { Clock, Timer } from "./clock.js";
 import type { IcmpConfig } from "./config.js";
-import type { Arrival, Ipv4, Ipv4Layer } from "./ipv4.js";
+import { createDissector } from "../packet/packet.js";
+import type { Arrival, Ipv4, Ipv4Layer, SendFailure } from "./ipv4.js";
 import type { Stats } from "./stats.js";
 import { ipv4ToNumber, isMulticast, LIMITED_BROADCAST, numberToIPv4 } from "./address.js";
 
@@ -82,6 +83,15 @@ interface Waiter {
 /** Pings in flight at most per stack (a bound, like every table here). */
 export const MAX_PINGS = 1024;
 
+/** Echo identifiers bound by ping sockets at most per stack. */
+export const MAX_ECHO_ENDPOINTS = 1024;
+
+/** What receives the echo replies and errors of one identifier (a ping socket). */
+export interface EchoEndpoint {
+  reply(from: string, seq: number, ttl: number, data: Uint8Array): void;
+  error(seq: number, info: IcmpErrorInfo): void;
+}
+
 /** The ICMP layer of a stack. */
 export class Icmp {
   private tokens: number;
@@ -91,6 +101,9 @@ export class Icmp {
   private seq = 0;
   /** Transports that want errors about their datagrams, by protocol number. */
   private readonly errorHandlers = new Map<number, (e: IcmpErrorInfo) => void>();
+  private readonly endpoints = new Map<number, EchoEndpoint>();
+  private nextEndpointId = 1;
+  private readonly quoteDissector = createDissector(IPv4);
 
   constructor(
     private readonly ipv4: Ipv4,
@@ -118,7 +131,7 @@ export class Icmp {
     this.stats.count("icmp.rx");
     switch (icmp.type) {
       case IcmpType.echoRequest: return this.echoRequest(p, ip, arrival);
-      case IcmpType.echoReply: return this.echoReply(p, ip);
+      case IcmpType.echoReply: return this.echoReply(p, ip, arrival);
       case IcmpType.destinationUnreachable:
       case IcmpType.timeExceeded:
       case IcmpType.parameterProblem:
@@ -136,6 +149,52 @@ export class Icmp {
   /** Send "time exceeded" with `code` (1: fragment reassembly) about the datagram in `arrival` (rate limited). */
   timeExceeded(code: number, ip: Ipv4Layer, arrival: Arrival): void {
     this.sendError(IcmpType.timeExceeded, code, ip, arrival);
+  }
+
+  /** Give `endpoint` an echo identifier of its own (not the one `ping()` uses); undefined when none is free. */
+  bindEcho(endpoint: EchoEndpoint): number | undefined {
+    if (this.endpoints.size >= MAX_ECHO_ENDPOINTS) return undefined;
+    for (let i = 0; i < 65536; i++) {
+      const id = this.nextEndpointId;
+      this.nextEndpointId = (id + 1) & 0xffff;
+      if (id !== this.echoId && !this.endpoints.has(id)) { this.endpoints.set(id, endpoint); return id; }
+    }
+    return undefined;
+  }
+
+  /** Release an identifier from `bindEcho`. */
+  unbindEcho(id: number): void {
+    this.endpoints.delete(id);
+  }
+
+  /** Send one echo request. */
+  sendEcho(dst: number, id: number, seq: number, data: Uint8Array, options: { ttl?: number | undefined; dontFragment?: boolean | undefined } = {}): SendFailure | undefined {
+    this.stats.count("icmp.echoRequestSent");
+    return this.ipv4.send({
+      dst, protocol: IpProtocol.ICMP, ttl: options.ttl, dontFragment: options.dontFragment,
+      payload: [ICMP({ type: IcmpType.echoRequest }), ICMPEcho({ id, seq }), Raw({ data })],
+    });
+  }
+
+  /**
+   * Report datagrams dropped because their next hop never answered ARP as "host unreachable" to
+   * whoever sent them (a UDP socket, a ping), as Linux does; only first fragments are reported.
+   */
+  unresolved(datagrams: readonly Uint8Array[]): void {
+    for (const d of datagrams) {
+      const p = this.quoteDissector.dissect(d);
+      const ip = p.layer(IPv4);
+      if (ip === undefined || ip.fragmentOffset !== 0) continue;
+      const udp = ip.protocol === IpProtocol.UDP ? p.layer(UDP) : undefined;
+      const echo = ip.protocol === IpProtocol.ICMP && p.layer(ICMP)?.type === IcmpType.echoRequest ? p.layer(ICMPEcho) : undefined;
+      const info: IcmpErrorInfo = {
+        type: IcmpType.destinationUnreachable, code: IcmpUnreachableCode.host, reporter: ip.src,
+        src: ipv4ToNumber(ip.src) ?? 0, dst: ipv4ToNumber(ip.dst) ?? 0, protocol: ip.protocol,
+        srcPort: udp?.srcPort, dstPort: udp?.dstPort, mtu: undefined,
+      };
+      this.stats.count("icmp.hostUnreachableLocal");
+      this.dispatch(info, echo);
+    }
   }
 
   /** Send an echo request to `dst` and wait for the reply. */
@@ -192,11 +251,17 @@ export class Icmp {
     this.stats.count("icmp.echoReplySent");
   }
 
-  private echoReply(p: Packet, ip: Ipv4Layer): void {
+  private echoReply(p: Packet, ip: Ipv4Layer, arrival: Arrival): void {
     const echo = p.layer(ICMPEcho);
     const s = echo?.span();
     if (echo === undefined || s === undefined) { this.stats.drop("icmpMalformed"); return; }
-    const w = echo.id === this.echoId ? this.waiters.get(echo.seq) : undefined;
+    if (echo.id !== this.echoId) {
+      const endpoint = this.endpoints.get(echo.id);
+      if (endpoint === undefined) { this.stats.count("icmp.echoReplyUnmatched"); return; }
+      endpoint.reply(ip.src, echo.seq, ip.ttl, arrival.bytes.subarray(s.headerEnd, s.end));
+      return;
+    }
+    const w = this.waiters.get(echo.seq);
     if (w === undefined || numberToIPv4(w.dst) !== ip.src) { this.stats.count("icmp.echoReplyUnmatched"); return; }
     this.waiters.delete(echo.seq);
     w.timer.cancel();
@@ -216,16 +281,26 @@ export class Icmp {
       mtu: body !== undefined && code === 4 ? body.nextHopMtu : undefined,
     };
     this.stats.count("icmp.errorReceived");
+    this.dispatch(info, echo);
+  }
+
+  /** Hand an error to the ping, ping socket or transport that sent the datagram. */
+  private dispatch(info: IcmpErrorInfo, echo: { id: number; seq: number } | undefined): void {
+    const { type, code } = info;
     if (echo !== undefined && echo.id === this.echoId) {
       const w = this.waiters.get(echo.seq);
       if (w !== undefined) {
         this.waiters.delete(echo.seq);
         w.timer.cancel();
-        w.reject(new PingError(type === IcmpType.timeExceeded ? "ETIMEDOUT" : "EHOSTUNREACH", `${ip.src} reports ICMP type ${type} code ${code}`, info));
+        w.reject(new PingError(type === IcmpType.timeExceeded ? "ETIMEDOUT" : "EHOSTUNREACH", `${info.reporter} reports ICMP type ${type} code ${code}`, info));
         return;
       }
     }
-    const h = this.errorHandlers.get(quoted.protocol);
+    if (echo !== undefined) {
+      const endpoint = this.endpoints.get(echo.id);
+      if (endpoint !== undefined) { endpoint.error(echo.seq, info); return; }
+    }
+    const h = this.errorHandlers.get(info.protocol);
     if (h === undefined) { this.stats.count("icmp.errorUnclaimed"); return; }
     h(info);
   }

@@ -22,6 +22,7 @@ import { Icmp, TIME_EXCEEDED_REASSEMBLY, type PingOptions, type PingReply } from
 import { Udp, type UdpSocket } from "./udp.js";
 import { Stats, type StackStats } from "./stats.js";
 import { Reassembly } from "./reassembly.js";
+import { PingSocket } from "./ping.js";
 import { ConflictDetection, type AddressConflict } from "./conflict.js";
 import { numberToIPv4, parseCidr, prefixMask, requireIPv4, type Cidr } from "./address.js";
 
@@ -109,6 +110,7 @@ export class Stack extends EventEmitter<StackEvents> {
       remove: (a) => this.removeAddress(numberToIPv4(a)),
       conflict: (c) => this.emit("addressConflict", c),
     }, this.clock, this.counters, this.config.arp, seededRandom(((macBytes[2]! << 24) | (macBytes[3]! << 16) | (macBytes[4]! << 8) | macBytes[5]!) >>> 0));
+    this.arp.onUnresolved = (_address, datagrams) => this.icmp.unresolved(datagrams);
     this.arp.onConflictCheck = (sender, mac, target, isRequest, inUse) => this.conflicts.check(sender, mac, target, isRequest, inUse);
     this.iface.attach({
       arp: (p, frame) => this.arp.receive(p, frame),
@@ -210,6 +212,14 @@ export class Stack extends EventEmitter<StackEvents> {
     const s = this.udp.createSocket();
     if (onMessage !== undefined) s.on("message", onMessage);
     return s;
+  }
+
+  /**
+   * Create an ICMP echo socket with an identifier of its own: `send(address, options)` sends echo
+   * requests, replies arrive as `message` events, ICMP errors as `error` events (see ping.ts).
+   */
+  createPingSocket(): PingSocket {
+    return new PingSocket(this.icmp, this.clock, this.counters);
   }
 
   /** Send an ICMP echo request and resolve with the reply. */
