@@ -136,7 +136,13 @@ const header = [
     (problems.length ? "— EXCEPT: " + problems.join("; ") : "(verified in this run)") + ".",
   "",
 ];
-const out = [...header, ...lines, "", "## Targets (issue 9)", "", ...targets, ""].join("\n");
+// Frames per second through a TAP device both ways (issue 5): needs root and the native addon.
+let tap = ["## TAP device (issue 5)", ""];
+if (process.getuid?.() === 0) {
+  const r = spawnSync(process.execPath, [new URL("tap.js", import.meta.url).pathname, "3"], { encoding: "utf8", timeout: 60_000 });
+  tap.push(r.status === 0 ? r.stdout.trim().split("\n").map((l) => `- ${l}`).join("\n") : `- not measured: ${(r.stderr || "tap.js failed").trim().split("\n")[0]}`);
+} else tap.push("- not measured: needs root (CAP_NET_ADMIN) for a TAP device");
+const out = [...header, ...lines, "", "## Targets (issue 9)", "", ...targets, "", ...tap, ""].join("\n");
 console.log(out);
 writeFileSync(new URL("RESULTS.md", import.meta.url), out);
 if (problems.length) { console.error(problems.join("\n")); process.exitCode = 1; }
