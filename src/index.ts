@@ -112,3 +112,7 @@ export { PingError } from "./stack/icmp.js";
 export type { PingReply, PingOptions } from "./stack/icmp.js";
 export type { ArpEntry } from "./stack/arp.js";
 export type { RouteEntry } from "./stack/route.js";
+export { PingSocket } from "./stack/ping.js";
+export type { EchoReply, EchoSendOptions, PingSocketEvents } from "./stack/ping.js";
+export type { AddressConflict } from "./stack/conflict.js";
+export type { StackEvents } from "./stack/stack.js";
