@@ -14,6 +14,7 @@ Usage:
   wirecraft follow FILE|- N          print TCP stream N like Wireshark's "Follow TCP Stream"
   wirecraft shell                    a Node REPL with the API in scope and field-name completion
   wirecraft describe PROTOCOL        list a protocol's fields (like Scapy's ls())
+  wirecraft stack --tap NAME [opts]  run the userspace TCP/IP stack on a TAP device (ping it, UDP echo)
   wirecraft demo                     craft, show and dissect a few packets
   wirecraft help COMMAND             a command's options and examples (or: wirecraft COMMAND --help)
   wirecraft --version                print the version
@@ -35,6 +36,7 @@ async function commandHelp(topic: string): Promise<string | undefined> {
     case "stats": return (await import("./stats.js")).STATS_HELP;
     case "follow": return (await import("./follow.js")).FOLLOW_HELP;
     case "shell": return (await import("./shell.js")).SHELL_HELP;
+    case "stack": return (await import("./stack.js")).STACK_HELP;
     default: return undefined;
   }
 }
@@ -78,6 +80,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import("./follow.js")).runFollow(rest);
     case "shell":
       return (await import("./shell.js")).runShell(rest);
+    case "stack":
+      return (await import("./stack.js")).runStack(rest);
     default:
       process.stderr.write(`wirecraft: unknown command "${cmd}"\n\n${HELP}`);
       return 2;

@@ -1,0 +1,103 @@
+/**
+ * `wirecraft stack` as a child process: usage and help everywhere; as root, the command runs in a
+ * namespace of our own (wcsns2), creates its TAP, gives the kernel's side an address (--host),
+ * answers pings and UDP echo/daytime from the kernel, and stops cleanly on SIGINT (the TAP goes).
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { execFile, execFileSync, spawn } from "node:child_process";
+import { MAIN, ROOT, have, wirecraft } from "./testing.js";
+import { STACK_HELP } from "./stack.js";
+import { nativeAvailable } from "../live/native.js";
+
+const NS = "wcsns2";
+const TAP = "wcstap3";
+
+test("stack --help documents every option; bad usage exits 2", () => {
+  const h = wirecraft(["stack", "--help"]);
+  assert.equal(h.status, 0);
+  assert.equal(h.stdout, STACK_HELP);
+  for (const o of ["--tap", "--mac", "--ipv4", "--gateway", "--dhcp", "--services", "--host", "--probe", "--mtu", "--duration", "--verbose", "--help"]) {
+    assert.ok(h.stdout.includes(`${o} `) || h.stdout.includes(`${o}\n`), `help mentions ${o}`);
+  }
+  assert.equal(wirecraft(["help", "stack"]).stdout, STACK_HELP);
+  assert.match(wirecraft(["--help"]).stdout, /wirecraft stack --tap NAME/);
+  const cases: [string[], RegExp][] = [
+    [[], /--tap NAME is required/],
+    [["--tap", "x", "--ipv4", "10.0.0.300/24"], /10\.0\.0\.300/],
+    [["--tap", "x", "--mac", "02:00"], /--mac: not a MAC/],
+    [["--tap", "x", "--services", "echo,chargen"], /unknown service "chargen"/],
+    [["--tap", "x", "--mtu", "100"], /--mtu/],
+    [["--tap", "x", "--duration", "0"], /--duration/],
+    [["--tap", "x", "--bogus"], /bogus/],
+  ];
+  for (const [args, message] of cases) {
+    const r = wirecraft(["stack", ...args]);
+    assert.equal(r.status, 2, args.join(" "));
+    assert.match(r.stderr, message);
+  }
+});
+
+const why = process.platform !== "linux" ? "not Linux" : process.getuid?.() !== 0 ? "not root (needs CAP_NET_ADMIN)"
+  : !nativeAvailable() ? "the native addon is not built" : !have("ip") || !have("ping") ? "no `ip` or `ping`" : undefined;
+if (why) console.warn(`\n*** wirecraft stack against the kernel SKIPPED: ${why} ***\n`);
+
+function inNs(args: string[], timeout = 10_000): Promise<{ code: number; out: string }> {
+  return new Promise((resolve) => {
+    execFile("ip", ["netns", "exec", NS, ...args], { encoding: "utf8", timeout }, (error, stdout, stderr) => {
+      resolve({ code: error === null ? 0 : typeof error.code === "number" ? error.code : -1, out: stdout + stderr });
+    });
+  });
+}
+
+test("wirecraft stack on a TAP it creates: pinged by the kernel, UDP echo and daytime, SIGINT stops it", { skip: why ?? false, timeout: 40_000 }, async () => {
+  const sh = (cmd: string): void => { execFileSync("sh", ["-c", cmd], { stdio: "ignore", timeout: 10_000 }); };
+  sh(`ip netns del ${NS} 2>/dev/null; true`);
+  sh(`ip netns add ${NS} && ip -n ${NS} link set lo up`);
+  const child = spawn("ip", ["netns", "exec", NS, process.execPath, MAIN, "stack", "--tap", TAP, "--mac", "02:00:00:00:14:12",
+    "--ipv4", "10.214.2.2/24", "--host", "10.214.2.1/24", "--duration", "30"], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  let err = "";
+  child.stdout.on("data", (d: Buffer) => { out += d.toString(); });
+  child.stderr.on("data", (d: Buffer) => { err += d.toString(); });
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`not ready within 10 s:\n${out}\n${err}`)), 10_000);
+      const check = (): void => { if (out.includes("ready")) { clearTimeout(t); resolve(); } };
+      child.stdout.on("data", check);
+      void exited.then(() => { clearTimeout(t); reject(new Error(`exited early:\n${out}\n${err}`)); });
+    });
+    assert.match(out, /created TAP wcstap3/);
+    assert.match(out, /host side: 10\.214\.2\.1\/24 on wcstap3, up/);
+    assert.match(out, /address 10\.214\.2\.2\/24 in use/);
+    const ping = await inNs(["ping", "-n", "-c", "2", "-i", "0.2", "-W", "1", "-s", "2000", "10.214.2.2"]);
+    assert.equal(ping.code, 0, ping.out);
+    assert.match(ping.out, /2 packets transmitted, 2 received/);
+    const client = `
+      const s = require("dgram").createSocket("udp4");
+      const got = [];
+      s.on("message", (m, r) => { got.push(r.port + " " + m.toString()); if (got.length === 2) { console.log(JSON.stringify(got.sort())); process.exit(0); } });
+      s.send("echo me", 7, "10.214.2.2", () => s.send("", 13, "10.214.2.2"));
+      setTimeout(() => { console.log("timeout", JSON.stringify(got)); process.exit(2); }, 4000);`;
+    const udp = await inNs([process.execPath, "-e", client]);
+    assert.equal(udp.code, 0, udp.out);
+    const [daytime, echo] = JSON.parse(udp.out) as string[];
+    assert.match(daytime!, /^13 \w{3}, \d\d \w{3} \d{4} \d\d:\d\d:\d\d GMT\r\n$/);
+    assert.equal(echo, "7 echo me");
+    child.kill("SIGINT");
+    const code = await Promise.race([exited, new Promise<string>((r) => setTimeout(() => r("still running 5 s after SIGINT"), 5000))]);
+    assert.equal(code, 0, `${out}\n${err}`);
+    assert.match(out, /echo: 7 bytes from 10\.214\.2\.1:\d+, sent back/);
+    assert.match(out, /daytime: asked by 10\.214\.2\.1:\d+/);
+    assert.match(out, /stopping \(SIGINT\)/);
+    assert.match(out, /icmp\.echoReplySent=2/);
+    assert.match(out, /stopped\n$/);
+    assert.equal(err, "");
+    const left = await inNs(["cat", `/sys/class/net/${TAP}/address`]);
+    assert.notEqual(left.code, 0, "the TAP the command created is gone");
+  } finally {
+    if (child.exitCode === null) child.kill("SIGKILL");
+    sh(`ip netns del ${NS} 2>/dev/null; true`);
+  }
+});

@@ -1,0 +1,172 @@
+/**
+ * `wirecraft stack --tap NAME …`: run the userspace stack on a TAP device with the system clock,
+ * a static address (or DHCP) and test services, logging what it does until Ctrl-C.
+ */
+import { existsSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { parseCommand, usage, intOption } from "./args.js";
+import { parseCidr, requireIPv4 } from "../stack/address.js";
+import { parseMac } from "../schema/address.js";
+import { SystemClock } from "../stack/clock.js";
+import { fromLiveLink } from "../stack/link.js";
+import { Stack } from "../stack/stack.js";
+import { isServiceName, ServicePort, startServices, type ServiceName } from "../stack/services.js";
+import { dropChannel, type DropMessage } from "../stack/stats.js";
+
+export const STACK_HELP = `Usage: wirecraft stack --tap NAME [options]
+
+Run wirecraft's userspace TCP/IP stack (Ethernet, ARP, IPv4, ICMP, UDP) on a TAP device: the
+kernel's side of the TAP is a network interface of this host, the stack is the host at the other
+end of that virtual wire. The TAP is created when missing (that needs root or CAP_NET_ADMIN; a
+device created here disappears when the command stops). Logs what it does on stdout; Ctrl-C
+(SIGINT) or SIGTERM stops it cleanly and prints its counters.
+
+Options:
+      --tap NAME          the TAP device (required)
+      --mac MAC           the stack's MAC (default: a random locally administered one)
+      --ipv4 ADDR/LEN     a static address with its prefix length (repeatable)
+      --gateway ADDR      the default gateway
+      --dhcp              get the address by DHCP (RFC 2131): not there yet, refused
+      --services LIST     UDP services, comma separated, from echo (port 7), discard (9),
+                          daytime (13); "none" for none (default: echo,discard,daytime)
+      --host ADDR/LEN     also give the kernel's side of the TAP this address and bring it up
+                          (runs \`ip\`; without it, configure the TAP yourself)
+      --probe             probe each address before using it (RFC 5227 conflict detection)
+      --mtu N             the IP MTU (default 1500)
+      --duration S        stop after S seconds (default: run until stopped)
+  -v, --verbose           also log every packet the stack drops, with the reason
+  -h, --help              this help
+
+Examples:
+  sudo wirecraft stack --tap wc0 --ipv4 10.77.0.2/24 --host 10.77.0.1/24
+  ping 10.77.0.2                                    # from the host: the stack answers
+  echo hello | socat - UDP:10.77.0.2:7              # UDP echo
+  socat - UDP:10.77.0.2:13 <<< ''                   # daytime
+`;
+
+const OPTIONS = {
+  tap: { type: "string" },
+  mac: { type: "string" },
+  ipv4: { type: "string", multiple: true },
+  gateway: { type: "string" },
+  dhcp: { type: "boolean" },
+  services: { type: "string" },
+  host: { type: "string" },
+  probe: { type: "boolean" },
+  mtu: { type: "string" },
+  duration: { type: "string" },
+  verbose: { type: "boolean", short: "v" },
+} as const;
+
+function log(line: string): void {
+  const t = new Date().toISOString().slice(11, 23);
+  process.stdout.write(`${t} ${line}\n`);
+}
+
+function randomMac(): string {
+  const b = randomBytes(6);
+  b[0] = (b[0]! & 0xfc) | 0x02; // locally administered, unicast
+  return [...b].map((x) => x.toString(16).padStart(2, "0")).join(":");
+}
+
+/** Check the options; return a message for the first bad one. */
+function check(v: { mac?: string | undefined; ipv4?: string[] | undefined; gateway?: string | undefined; host?: string | undefined }): string | undefined {
+  try {
+    if (v.mac !== undefined && !parseMac(v.mac, new Uint8Array(6), 0)) return `--mac: not a MAC address: ${v.mac}`;
+    for (const a of v.ipv4 ?? []) parseCidr(a);
+    if (v.gateway !== undefined) requireIPv4(v.gateway, "--gateway");
+    if (v.host !== undefined) parseCidr(v.host);
+  } catch (e) {
+    return (e as Error).message;
+  }
+  return undefined;
+}
+
+/** Run the stack command. */
+export async function runStack(args: string[]): Promise<number> {
+  const parsed = parseCommand("stack", args, OPTIONS, STACK_HELP);
+  if (typeof parsed === "number") return parsed;
+  const v = parsed.values;
+  if (parsed.positionals.length > 0) return usage("stack", `unexpected argument: ${parsed.positionals[0]}`, STACK_HELP);
+  if (v.tap === undefined || v.tap === "") return usage("stack", "--tap NAME is required", STACK_HELP);
+  const bad = check(v);
+  if (bad !== undefined) return usage("stack", bad, STACK_HELP);
+  const serviceList = (v.services ?? "echo,discard,daytime").split(",").map((s) => s.trim()).filter((s) => s !== "" && s !== "none");
+  const unknown = serviceList.find((s) => !isServiceName(s));
+  if (unknown !== undefined) return usage("stack", `unknown service "${unknown}" (echo, discard, daytime)`, STACK_HELP);
+  const mtu = intOption(v.mtu) ?? 1500;
+  if (!(mtu >= 576 && mtu <= 65535)) return usage("stack", `--mtu: 576..65535, not ${v.mtu}`, STACK_HELP);
+  const duration = v.duration === undefined ? undefined : Number(v.duration);
+  if (duration !== undefined && !(duration > 0)) return usage("stack", `--duration: a positive number of seconds, not ${v.duration}`, STACK_HELP);
+  if (v.dhcp) return usage("stack", "--dhcp: the DHCP client is not there yet; use --ipv4", STACK_HELP);
+  if (v.ipv4 === undefined) log("note: no --ipv4 and no --dhcp: the stack has no address (ARP and IP stay silent)");
+
+  const { Tap } = await import("../live/tap.js");
+  const existed = existsSync(`/sys/class/net/${v.tap}`);
+  let tap;
+  try {
+    tap = Tap.open(v.tap);
+  } catch (e) {
+    process.stderr.write(`wirecraft stack: ${(e as Error).message}\n`);
+    return 1;
+  }
+  log(`${existed ? "attached to" : "created"} TAP ${tap.name}${existed ? "" : " (removed when the stack stops)"}`);
+  if (v.host !== undefined) {
+    try {
+      execFileSync("ip", ["addr", "replace", v.host, "dev", tap.name], { stdio: ["ignore", "ignore", "pipe"], timeout: 10_000 });
+      execFileSync("ip", ["link", "set", tap.name, "mtu", String(mtu), "up"], { stdio: ["ignore", "ignore", "pipe"], timeout: 10_000 });
+      log(`host side: ${v.host} on ${tap.name}, up`);
+    } catch (e) {
+      tap.close();
+      process.stderr.write(`wirecraft stack: configuring ${tap.name} with ip: ${(e as Error).message}\n`);
+      return 1;
+    }
+  }
+
+  const link = fromLiveLink(tap, { mtu, onError: (e) => log(`link error: ${e.message}`) });
+  const mac = v.mac ?? randomMac();
+  const stack = new Stack({ link, clock: new SystemClock(), mac, name: tap.name, config: { arp: { probe: v.probe ?? false } } });
+  stack.on("addressReady", (a) => log(`address ${a} in use`));
+  stack.on("addressConflict", (c) => log(`address conflict: ${c.address} is claimed by ${c.mac} (${c.state}): ${c.action}`));
+  const onDrop = (m: unknown): void => {
+    const d = m as DropMessage;
+    if (d.stack === stack.name) log(`dropped: ${d.reason}${d.detail === undefined ? "" : ` (${d.detail})`}`);
+  };
+  if (v.verbose) dropChannel.subscribe(onDrop);
+  log(`stack on ${tap.name}: MAC ${mac}, MTU ${mtu}`);
+  for (const a of v.ipv4 ?? []) stack.addAddress(a);
+  if (v.probe) for (const a of stack.tentativeAddresses()) log(`probing ${a} (RFC 5227)`);
+  if (v.gateway !== undefined) { stack.setGateway(v.gateway); log(`default gateway ${v.gateway}`); }
+  const services = startServices(stack, serviceList as ServiceName[], log);
+  for (const s of serviceList) log(`service ${s} on UDP port ${ServicePort[s as ServiceName]}`);
+  log("ready (Ctrl-C stops)");
+
+  const reason = await new Promise<string>((resolve) => {
+    const keepAlive = setInterval(() => undefined, 1 << 30);
+    const stop = (why: string): void => {
+      clearInterval(keepAlive);
+      if (timer !== undefined) clearTimeout(timer);
+      process.off("SIGINT", onInt);
+      process.off("SIGTERM", onTerm);
+      resolve(why);
+    };
+    const onInt = (): void => stop("SIGINT");
+    const onTerm = (): void => stop("SIGTERM");
+    process.on("SIGINT", onInt);
+    process.on("SIGTERM", onTerm);
+    const timer = duration === undefined ? undefined : setTimeout(() => stop(`--duration ${duration} s`), duration * 1000);
+  });
+  log(`stopping (${reason})`);
+  services.close();
+  stack.close();
+  link.close();
+  tap.close();
+  if (v.verbose) dropChannel.unsubscribe(onDrop);
+  const s = stack.stats();
+  const counters = Object.entries(s.counters).map(([k, n]) => `${k}=${n}`).join(" ");
+  log(`counters: ${counters || "none"}`);
+  log(`dropped: ${s.dropped}${s.dropped > 0 ? ` (${Object.entries(s.drops).map(([k, n]) => `${k}=${n}`).join(" ")})` : ""}`);
+  log("stopped");
+  return 0;
+}
