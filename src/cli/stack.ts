@@ -27,7 +27,8 @@ Options:
       --mac MAC           the stack's MAC (default: a random locally administered one)
       --ipv4 ADDR/LEN     a static address with its prefix length (repeatable)
       --gateway ADDR      the default gateway
-      --dhcp              get the address by DHCP (RFC 2131): not there yet, refused
+      --dhcp              get an address, mask, gateway and DNS servers by DHCP (RFC 2131);
+                          renews at T1/T2, releases the lease when stopped
       --services LIST     UDP services, comma separated, from echo (port 7), discard (9),
                           daytime (13); "none" for none (default: echo,discard,daytime)
       --host ADDR/LEN     also give the kernel's side of the TAP this address and bring it up
@@ -99,8 +100,7 @@ export async function runStack(args: string[]): Promise<number> {
   if (!(mtu >= 576 && mtu <= 65535)) return usage("stack", `--mtu: 576..65535, not ${v.mtu}`, STACK_HELP);
   const duration = v.duration === undefined ? undefined : Number(v.duration);
   if (duration !== undefined && !(duration > 0)) return usage("stack", `--duration: a positive number of seconds, not ${v.duration}`, STACK_HELP);
-  if (v.dhcp) return usage("stack", "--dhcp: the DHCP client is not there yet; use --ipv4", STACK_HELP);
-  if (v.ipv4 === undefined) log("note: no --ipv4 and no --dhcp: the stack has no address (ARP and IP stay silent)");
+  if (v.ipv4 === undefined && !v.dhcp) log("note: no --ipv4 and no --dhcp: the stack has no address (ARP and IP stay silent)");
 
   const { Tap } = await import("../live/tap.js");
   const existed = existsSync(`/sys/class/net/${v.tap}`);
@@ -138,6 +138,18 @@ export async function runStack(args: string[]): Promise<number> {
   for (const a of v.ipv4 ?? []) stack.addAddress(a);
   if (v.probe) for (const a of stack.tentativeAddresses()) log(`probing ${a} (RFC 5227)`);
   if (v.gateway !== undefined) { stack.setGateway(v.gateway); log(`default gateway ${v.gateway}`); }
+  let dhcp: import("../stack/dhcp.js").DhcpClient | undefined;
+  if (v.dhcp) {
+    const { DhcpClient } = await import("../stack/dhcp.js");
+    dhcp = new DhcpClient(stack);
+    dhcp.on("bound", (l) => log(`DHCP: lease ${l.address}/${l.prefixLength} from ${l.server} for ${l.leaseTime} s, router ${l.router ?? "none"}, DNS ${l.dnsServers.join(", ") || "none"}`));
+    dhcp.on("renewed", (l) => log(`DHCP: lease ${l.address} renewed for ${l.leaseTime} s`));
+    dhcp.on("expired", (l) => log(`DHCP: lease ${l.address} expired`));
+    dhcp.on("nak", (server) => log(`DHCP: refused by ${server}`));
+    dhcp.on("declined", (a) => log(`DHCP: ${a} is in use on the link: declined`));
+    dhcp.on("state", (st) => { if (st === "selecting") log("DHCP: discovering"); });
+    dhcp.start();
+  }
   const services = startServices(stack, serviceList as ServiceName[], log);
   for (const s of serviceList) log(`service ${s} on UDP port ${ServicePort[s as ServiceName]}`);
   log("ready (Ctrl-C stops)");
@@ -158,6 +170,8 @@ export async function runStack(args: string[]): Promise<number> {
     const timer = duration === undefined ? undefined : setTimeout(() => stop(`--duration ${duration} s`), duration * 1000);
   });
   log(`stopping (${reason})`);
+  if (dhcp?.lease !== undefined) { log(`DHCP: releasing ${dhcp.lease.address}`); dhcp.release(); await new Promise((r) => setTimeout(r, 200)); }
+  dhcp?.stop();
   services.close();
   stack.close();
   link.close();

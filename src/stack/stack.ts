@@ -184,6 +184,11 @@ export class Stack extends EventEmitter<StackEvents> {
     this.routeTable.add({ destination: 0, prefixLength: 0, gateway: g, source: undefined, metric: 0, kind: "default" });
   }
 
+  /** Remove the default gateway. */
+  clearGateway(): void {
+    this.routeTable.remove((r) => r.kind === "default");
+  }
+
   /** Add a static route through a gateway. */
   addRoute(route: StaticRoute): void {
     const c = parseCidr(route.destination);
