@@ -116,3 +116,7 @@ export { PingSocket } from "./stack/ping.js";
 export type { EchoReply, EchoSendOptions, PingSocketEvents } from "./stack/ping.js";
 export type { AddressConflict } from "./stack/conflict.js";
 export type { StackEvents } from "./stack/stack.js";
+export { DhcpClient } from "./stack/dhcp.js";
+export type { DhcpLease, DhcpState, DhcpEvents, DhcpClientOptions } from "./stack/dhcp.js";
+export { startServices, ServicePort } from "./stack/services.js";
+export type { ServiceName, Services } from "./stack/services.js";
