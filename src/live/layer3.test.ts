@@ -7,7 +7,7 @@
  */
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { packet } from "../packet/packet.js";
 import { IPv4 } from "../protocols/ipv4.js";
 import { IPv6 } from "../protocols/ipv6.js";
@@ -15,28 +15,18 @@ import { ICMP, ICMPEcho, IcmpType } from "../protocols/icmp.js";
 import { ICMPv6, ICMPv6Echo, Icmpv6Type } from "../protocols/icmpv6.js";
 import { UDP } from "../protocols/udp.js";
 import { answers } from "./answers.js";
-import { nativeAvailable } from "./native.js";
 import { send, sr, sr1 } from "./verbs.js";
+import { kernelSkipReason, sh } from "../../test/helpers/host.js";
 
 const NS = "wcl3ns";
 const VA = "wcl3a", VB = "wcl3b";
 const ROOT = { ip: "10.213.0.1", ip6: "fd13::1" };
 const PEER = { ip: "10.213.0.2", ip6: "fd13::2" };
 
-const why = process.platform !== "linux" ? "not Linux" : process.getuid?.() !== 0 ? "not root (needs CAP_NET_ADMIN and CAP_NET_RAW)"
-  : !nativeAvailable() ? "the native addon is not built (npm run build:native)" : !has("ip") ? "no `ip` command" : undefined;
+const why = kernelSkipReason("CAP_NET_ADMIN and CAP_NET_RAW");
 if (why) console.warn(`\n*** layer-3 live tests SKIPPED: ${why} ***\n`);
 const opts = { skip: why ?? false, timeout: 30_000 };
 
-function has(cmd: string): boolean {
-  try {
-    execFileSync("sh", ["-c", `command -v ${cmd}`], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-}
-const sh = (cmd: string): string => execFileSync("sh", ["-c", cmd], { encoding: "utf8", timeout: 10_000 });
 const inNs = (cmd: string): string => sh(`ip netns exec ${NS} ${cmd}`);
 
 let listener: ChildProcess | undefined;

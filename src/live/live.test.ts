@@ -5,7 +5,7 @@
  */
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { packet, type Packet } from "../packet/packet.js";
 import { Ethernet } from "../protocols/ethernet.js";
 import { ARP, ArpOpcode } from "../protocols/arp.js";
@@ -19,9 +19,9 @@ import { DNS, DNSQuestion, DnsType } from "../protocols/dns.js";
 import { Tap } from "./tap.js";
 import { PacketSocket } from "./packet-socket.js";
 import { compileBpf } from "./bpf.js";
-import { nativeAvailable } from "./native.js";
 import { send, sniff, sr, sr1 } from "./verbs.js";
 import { sweep, template } from "./template.js";
+import { has, kernelSkipReason, sh } from "../../test/helpers/host.js";
 
 const NS = "wclns5";
 const TAP = "wcltap5";
@@ -31,20 +31,10 @@ const KERNEL = { ip: "10.205.0.1", ip6: "fd05::1" };
 const VETH_ME = { mac: "02:00:00:00:06:02", ip: "10.206.0.2" };
 const VETH_KERNEL = { ip: "10.206.0.1" };
 
-const why = process.platform !== "linux" ? "not Linux" : process.getuid?.() !== 0 ? "not root (needs CAP_NET_ADMIN and CAP_NET_RAW)"
-  : !nativeAvailable() ? "the native addon is not built (npm run build:native)" : !has("ip") ? "no `ip` command" : undefined;
+const why = kernelSkipReason("CAP_NET_ADMIN and CAP_NET_RAW");
 if (why) console.warn(`\n*** live tests SKIPPED: ${why} ***\n`);
 const opts = { skip: why ?? false, timeout: 30_000 };
 
-function has(cmd: string): boolean {
-  try {
-    execFileSync("sh", ["-c", `command -v ${cmd}`], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-}
-const sh = (cmd: string): string => execFileSync("sh", ["-c", cmd], { encoding: "utf8", timeout: 10_000 });
 const inNs = (cmd: string): string => sh(`ip netns exec ${NS} ${cmd}`);
 const macOf = (iface: string): string => inNs(`cat /sys/class/net/${iface}/address`).trim();
 

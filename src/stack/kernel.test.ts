@@ -7,36 +7,25 @@
  */
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { execFile, execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { Tap } from "../live/tap.js";
-import { nativeAvailable } from "../live/native.js";
 import { SystemClock } from "./clock.js";
 import { fromLiveLink, type FrameLink } from "./link.js";
 import { Stack } from "./stack.js";
 import type { AddressConflict } from "./conflict.js";
 import type { UdpSocket } from "./udp.js";
+import { has, kernelSkipReason, sh } from "../../test/helpers/host.js";
 
 const NS = "wcsns1";
 const TAP = "wcstap1";
 const KERNEL = "10.214.0.1";
 const ME = { mac: "02:00:00:00:14:02", ip: "10.214.0.2" };
 
-function has(cmd: string): boolean {
-  try {
-    execFileSync("sh", ["-c", `command -v ${cmd}`], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
-const why = process.platform !== "linux" ? "not Linux" : process.getuid?.() !== 0 ? "not root (needs CAP_NET_ADMIN)"
-  : !nativeAvailable() ? "the native addon is not built (npm run build:native)" : !has("ip") ? "no `ip` command"
-    : !has("ping") ? "no `ping` command" : undefined;
+const why = kernelSkipReason("CAP_NET_ADMIN", ["ip", "ping"]);
 if (why) console.warn(`\n*** stack kernel tests SKIPPED: ${why} ***\n`);
 const opts = { skip: why ?? false, timeout: 30_000 };
 
-const sh = (cmd: string): string => execFileSync("sh", ["-c", cmd], { encoding: "utf8", timeout: 10_000 });
 
 /** Run a command in the namespace without blocking the event loop; resolve with its output and status. */
 function inNs(args: readonly string[], input?: string, timeout = 10_000): Promise<{ code: number; stdout: string; stderr: string }> {
