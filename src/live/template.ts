@@ -6,7 +6,7 @@
  */
 import { FieldRangeError } from "../errors.js";
 import { packet, type LayerInput, type Packet } from "../packet/packet.js";
-import type { AnyLayer, InferInit, Protocol } from "../schema/protocol.js";
+import type { AnyLayer, AnyProtocol, InferInit } from "../schema/protocol.js";
 
 /** Values a template field may take: one value, a list, or (addresses) a CIDR block. */
 export type TemplateValues<P> = { [K in keyof InferInit<P>]?: InferInit<P>[K] | readonly InferInit<P>[K][] };
@@ -14,14 +14,14 @@ export type TemplateValues<P> = { [K in keyof InferInit<P>]?: InferInit<P>[K] | 
 /** A layer with fields of several values. */
 export interface LayerTemplate {
   readonly kind: "template";
-  readonly proto: Protocol<any>;
+  readonly proto: AnyProtocol;
   readonly values: Readonly<Record<string, unknown>>;
   /** Return how many layers the template stands for. */
   readonly size: number;
 }
 
 /** Make a layer template: a field given an array takes each of its values in turn. */
-export function template<P extends Protocol<any>>(proto: P, values: TemplateValues<P>): LayerTemplate {
+export function template<P extends AnyProtocol>(proto: P, values: TemplateValues<P>): LayerTemplate {
   const expanded: Record<string, unknown[]> = {};
   let size = 1;
   for (const [name, value] of Object.entries(values as Record<string, unknown>)) {
@@ -59,7 +59,7 @@ export function* sweep(...layers: SweepInput[]): Generator<Packet> {
       if (isTemplate(l)) {
         const values: Record<string, unknown> = {};
         axes.forEach((a, n) => a.layer === i && (values[a.field] = a.values[index[n]!]));
-        return (l.proto as (v: object) => AnyLayer)(values);
+        return (l.proto as unknown as (v: object) => AnyLayer)(values);
       }
       return typeof l === "string" || l instanceof Uint8Array ? l : copyLayer(l);
     });

@@ -98,3 +98,11 @@ ip.ttl = 3;
 // @ts-expect-error: ttl is a number
 ip.ttl = "3";
 ip.set({ protocol: "TCP", flags: ["MF"] });
+
+// Templates take the protocol's own field types, one value or a list of them.
+import { template, TCP } from "../../src/index.js";
+template(TCP, { dstPort: [22, 80, 443], flags: "S" });
+// @ts-expect-error: ports are numbers
+template(TCP, { dstPort: ["http"] });
+// @ts-expect-error: TCP has no field "port"
+template(TCP, { port: 80 });
