@@ -78,12 +78,25 @@ export interface UdpConfig {
   readonly ephemeralLast: number;
 }
 
+/** DNS stub resolver settings. */
+export interface DnsConfig {
+  /** Servers asked, in order; when empty, those of the DHCP lease (default none). */
+  readonly servers: readonly string[];
+  /** Time waited for one answer, ms (default 2000). */
+  readonly timeout: number;
+  /** Rounds over every server before giving up (default 2). */
+  readonly attempts: number;
+  /** CNAME links followed at most (default 8). */
+  readonly cnameDepth: number;
+}
+
 /** The whole configuration. */
 export interface StackConfig {
   readonly arp: ArpConfig;
   readonly ipv4: Ipv4Config;
   readonly icmp: IcmpConfig;
   readonly udp: UdpConfig;
+  readonly dns: DnsConfig;
 }
 
 /** Partial configuration, as given by a caller. */
@@ -99,6 +112,7 @@ export const defaultStackConfig: StackConfig = {
   ipv4: { ttl: 64, reassemblyTimeout: 30_000, reassemblyMemory: 4 * 1024 * 1024, reassemblyDatagrams: 256 },
   icmp: { errorBurst: 10, errorsPerSecond: 10, echoBroadcast: false },
   udp: { ephemeralFirst: 49152, ephemeralLast: 65535 },
+  dns: { servers: [], timeout: 2000, attempts: 2, cnameDepth: 8 },
 };
 
 /** Return the configuration with defaults filled in. */
@@ -109,5 +123,6 @@ export function resolveConfig(input: StackConfigInput = {}): StackConfig {
     ipv4: { ...d.ipv4, ...input.ipv4 },
     icmp: { ...d.icmp, ...input.icmp },
     udp: { ...d.udp, ...input.udp },
+    dns: { ...d.dns, ...input.dns },
   };
 }

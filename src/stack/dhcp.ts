@@ -64,6 +64,8 @@ export interface DhcpClientOptions {
   readonly seed?: number;
   /** Apply the router as the default gateway (default true). */
   readonly applyRouter?: boolean;
+  /** Give the lease's DNS servers to the stack's resolver (default true). */
+  readonly applyDns?: boolean;
 }
 
 const REQUESTED = [C.subnetMask, C.router, C.domainNameServer, C.domainName, C.leaseTime, C.renewalTime, C.rebindingTime];
@@ -275,6 +277,7 @@ export class DhcpClient extends EventEmitter<DhcpEvents> {
     if (how === "bound") {
       this.stack.addAddress(`${lease.address}/${lease.prefixLength}`);
       if (lease.router !== undefined && this.options.applyRouter !== false) this.stack.setGateway(lease.router);
+      if (this.options.applyDns !== false) this.stack.setDnsServers(lease.dnsServers);
     }
     this.setState("bound");
     this.emit(how, lease);
@@ -328,6 +331,7 @@ export class DhcpClient extends EventEmitter<DhcpEvents> {
   private unapply(l: DhcpLease): void {
     this.stack.removeAddress(l.address);
     if (l.router !== undefined && this.options.applyRouter !== false) this.stack.clearGateway();
+    if (this.options.applyDns !== false) this.stack.setDnsServers([]);
     this.current = undefined;
   }
 }

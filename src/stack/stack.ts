@@ -23,6 +23,7 @@ import { Udp, type UdpSocket } from "./udp.js";
 import { Stats, type StackStats } from "./stats.js";
 import { Reassembly } from "./reassembly.js";
 import { PingSocket } from "./ping.js";
+import { DnsResolver } from "./dns.js";
 import { ConflictDetection, type AddressConflict } from "./conflict.js";
 import { numberToIPv4, parseCidr, prefixMask, requireIPv4, type Cidr } from "./address.js";
 
@@ -79,6 +80,7 @@ export class Stack extends EventEmitter<StackEvents> {
   /** @internal */ readonly udp: Udp;
   /** @internal */ readonly reassembly: Reassembly;
   /** @internal */ readonly conflicts: ConflictDetection;
+  /** @internal */ readonly resolver: DnsResolver;
   private readonly announceAddresses: boolean;
   private closed = false;
 
@@ -110,6 +112,7 @@ export class Stack extends EventEmitter<StackEvents> {
       remove: (a) => this.removeAddress(numberToIPv4(a)),
       conflict: (c) => this.emit("addressConflict", c),
     }, this.clock, this.counters, this.config.arp, seededRandom(((macBytes[2]! << 24) | (macBytes[3]! << 16) | (macBytes[4]! << 8) | macBytes[5]!) >>> 0));
+    this.resolver = new DnsResolver(this);
     this.arp.onUnresolved = (_address, datagrams) => this.icmp.unresolved(datagrams);
     this.arp.onConflictCheck = (sender, mac, target, isRequest, inUse) => this.conflicts.check(sender, mac, target, isRequest, inUse);
     this.iface.attach({
@@ -230,6 +233,26 @@ export class Stack extends EventEmitter<StackEvents> {
   /** Send an ICMP echo request and resolve with the reply. */
   ping(address: string, options?: PingOptions): Promise<PingReply> {
     return this.icmp.ping(address, options);
+  }
+
+  /** Resolve a name to its IPv4 addresses (A records) with the DNS stub resolver (see dns.ts). */
+  resolve4(name: string): Promise<string[]> {
+    return this.resolver.resolve4(name);
+  }
+
+  /** Resolve a name to its IPv4 addresses; the same as `resolve4` (no IPv6 yet). */
+  resolve(name: string): Promise<string[]> {
+    return this.resolver.resolve4(name);
+  }
+
+  /** Set the DNS servers learned (DHCP does); `config.dns.servers`, when given, come first and alone. */
+  setDnsServers(servers: readonly string[]): void {
+    this.resolver.setServers(servers);
+  }
+
+  /** Return the DNS servers the resolver asks, in order. */
+  dnsServers(): string[] {
+    return this.resolver.servers();
   }
 
   /** Return the counters: events by name and drops by reason. */
