@@ -2,7 +2,7 @@
  * The DHCP client against the kernel's dnsmasq: a TAP whose kernel side is in namespace wcdns1
  * (10.215.0.1/24), dnsmasq started there serving 10.215.0.50-59 on it (leases in a temp dir,
  * logging to its stderr), the stack on the TAP's descriptor with the system clock. Root only;
- * skips loudly otherwise. Every wait is bounded; dnsmasq and the namespace go in `finally`.
+ * skips loudly otherwise. The second test turns on dnsmasq's DNS for the stub resolver. Every wait is bounded; dnsmasq and the namespace go in `finally`.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -139,6 +139,31 @@ test("DhcpClient gets a lease from dnsmasq, the kernel pings the leased address,
     await until(5000, "DHCPRELEASE in dnsmasq's log", () => new RegExp(`DHCPRELEASE\\(${TAP}\\) ${got.address.replace(/\./g, "\\.")} ${MAC}`).test(l.log()));
     await until(3000, "lease file emptied", () => !l.leases().includes(MAC));
     await until(3000, "address removed", () => l.stack.addresses().length === 0);
+  } finally {
+    dhcp.stop();
+    l.close();
+  }
+});
+
+test("the stub resolver asks dnsmasq (the server the lease named): A, CNAME, NXDOMAIN", { skip: why ?? false, timeout: 40_000 }, async () => {
+  const l = await lab(["--port=53", "--no-resolv", "--no-hosts", "--address=/wc.test/10.215.0.9", "--address=/nx.test/",
+    "--host-record=host.wc.example,10.215.0.8", "--cname=www.wc.example,host.wc.example"]);
+  const dhcp = new DhcpClient(l.stack);
+  try {
+    let lease: DhcpLease | undefined;
+    dhcp.on("bound", (x) => { lease = x; });
+    dhcp.start();
+    await until(15_000, "bound", () => lease !== undefined);
+    assert.deepEqual(lease!.dnsServers, [SERVER]);
+    assert.deepEqual(l.stack.dnsServers(), [SERVER]);
+    assert.deepEqual(await l.stack.resolve4("wc.test"), ["10.215.0.9"]);
+    assert.deepEqual(await l.stack.resolve4("anything.wc.test"), ["10.215.0.9"]);
+    assert.deepEqual(await l.stack.resolve4("www.wc.example"), ["10.215.0.8"]);
+    await assert.rejects(l.stack.resolve4("a.nx.test"), (e: { code?: string }) => e.code === "ENOTFOUND");
+    assert.ok((l.stack.stats().counters["dns.queries"] ?? 0) >= 4);
+    assert.equal(l.stack.stats().counters["dns.ignored"] ?? 0, 0);
+    dhcp.release();
+    assert.deepEqual(l.stack.dnsServers(), [], "the lease's servers go with it");
   } finally {
     dhcp.stop();
     l.close();
