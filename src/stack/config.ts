@@ -90,6 +90,14 @@ export interface DnsConfig {
   readonly cnameDepth: number;
 }
 
+/** An 802.1Q tag on the interface: frames go out tagged, and only frames with this VLAN id come in. */
+export interface VlanConfig {
+  /** The VLAN id, 1..4094; undefined: untagged (the default; tagged frames are then dropped). */
+  readonly id: number | undefined;
+  /** The priority code point of frames sent, 0..7 (default 0). */
+  readonly pcp: number;
+}
+
 /** The whole configuration. */
 export interface StackConfig {
   readonly arp: ArpConfig;
@@ -97,6 +105,7 @@ export interface StackConfig {
   readonly icmp: IcmpConfig;
   readonly udp: UdpConfig;
   readonly dns: DnsConfig;
+  readonly vlan: VlanConfig;
 }
 
 /** Partial configuration, as given by a caller. */
@@ -113,6 +122,7 @@ export const defaultStackConfig: StackConfig = {
   icmp: { errorBurst: 10, errorsPerSecond: 10, echoBroadcast: false },
   udp: { ephemeralFirst: 49152, ephemeralLast: 65535 },
   dns: { servers: [], timeout: 2000, attempts: 2, cnameDepth: 8 },
+  vlan: { id: undefined, pcp: 0 },
 };
 
 /** Return the configuration with defaults filled in. */
@@ -124,5 +134,6 @@ export function resolveConfig(input: StackConfigInput = {}): StackConfig {
     icmp: { ...d.icmp, ...input.icmp },
     udp: { ...d.udp, ...input.udp },
     dns: { ...d.dns, ...input.dns },
+    vlan: { ...d.vlan, ...input.vlan },
   };
 }

@@ -1,11 +1,14 @@
 /**
  * The network interface: one link, one MAC, the IPv4 addresses assigned to it. It turns frames
  * into calls of the protocol handlers (after checking the destination MAC) and wraps outgoing
- * datagrams and ARP messages in Ethernet II headers.
+ * datagrams and ARP messages in Ethernet II headers, with an 802.1Q tag when `config.vlan.id` is
+ * set (then only frames with that tag are accepted; without it, tagged frames are dropped).
  */
 import { createDissector, packet, type Packet } from "../packet/packet.js";
 import { Ethernet, EtherType } from "../protocols/ethernet.js";
 import { Raw } from "../protocols/raw.js";
+import { Dot1Q } from "../protocols/dot1q.js";
+import type { VlanConfig } from "./config.js";
 import { parseMac } from "../schema/address.js";
 import type { AnyLayer } from "../schema/protocol.js";
 import { ETHERNET_HEADER, type FrameLink } from "./link.js";
@@ -29,7 +32,9 @@ export class Interface {
   private readonly dissector = createDissector(Ethernet);
   private handlers: FrameHandlers | undefined;
 
-  constructor(readonly link: FrameLink, mac: string, private readonly stats: Stats) {
+  constructor(readonly link: FrameLink, mac: string, private readonly stats: Stats, private readonly vlan: VlanConfig = { id: undefined, pcp: 0 }) {
+    if (vlan.id !== undefined && !(Number.isInteger(vlan.id) && vlan.id >= 1 && vlan.id <= 4094)) throw new RangeError(`VLAN id must be 1..4094: ${vlan.id}`);
+    if (!(Number.isInteger(vlan.pcp) && vlan.pcp >= 0 && vlan.pcp <= 7)) throw new RangeError(`VLAN pcp must be 0..7: ${vlan.pcp}`);
     if (!parseMac(mac, this.macBytes, 0)) throw new TypeError(`not a MAC address: ${JSON.stringify(mac)}`);
     if (this.macBytes[0]! & 1) throw new TypeError(`a multicast MAC cannot be an interface's: ${mac}`);
     this.mac = mac.toLowerCase();
@@ -91,7 +96,9 @@ export class Interface {
   /** Send an Ethernet frame carrying `payload` (layers, or bytes as Raw) to `dst`. */
   send(dst: string, type: number, payload: AnyLayer | Uint8Array): void {
     const upper = payload instanceof Uint8Array ? Raw({ data: payload }) : payload;
-    const frame = packet(Ethernet({ dst, src: this.mac, type }), upper).bytes();
+    const frame = this.vlan.id === undefined
+      ? packet(Ethernet({ dst, src: this.mac, type }), upper).bytes()
+      : packet(Ethernet({ dst, src: this.mac, type: EtherType.Dot1Q }), Dot1Q({ pcp: this.vlan.pcp, vid: this.vlan.id, type }), upper).bytes();
     this.stats.count("ethernet.tx");
     this.link.send(frame);
   }
@@ -102,8 +109,13 @@ export class Interface {
     try {
       if (frame.length < ETHERNET_HEADER) { this.stats.drop("frameShort", `${frame.length} bytes`); return; }
       if (!this.forUs(frame)) { this.stats.drop("notForUs"); return; }
+      let type = (frame[12]! << 8) | frame[13]!;
+      if (this.vlan.id !== undefined || type === EtherType.Dot1Q || type === EtherType.QinQ) {
+        const vid = frame.length >= ETHERNET_HEADER + 4 ? ((frame[14]! << 8) | frame[15]!) & 0xfff : -1;
+        if (type !== EtherType.Dot1Q || vid !== this.vlan.id) { this.stats.drop("vlanMismatch", type === EtherType.Dot1Q ? `vlan ${vid}` : "untagged"); return; }
+        type = (frame[16]! << 8) | frame[17]!;
+      }
       const p = this.dissector.dissect(frame);
-      const type = (frame[12]! << 8) | frame[13]!;
       const h = this.handlers;
       if (h === undefined) return;
       if (type === EtherType.ARP) h.arp(p, frame);

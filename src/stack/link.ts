@@ -111,7 +111,8 @@ export class MemoryLink implements FrameLink {
     for (const t of this.taps) t(frame.slice());
     const peer = this.peer;
     if (peer === undefined) return;
-    if (frame.length > this.mtu + ETHERNET_HEADER) { this.counters.tooBig++; return; }
+    const tag = frame[12] === 0x81 && frame[13] === 0x00 ? 4 : 0; // an 802.1Q tag does not count against the MTU
+    if (frame.length > this.mtu + ETHERNET_HEADER + tag) { this.counters.tooBig++; return; }
     const im = this.impair;
     if (im.loss > 0 && this.random() < im.loss) { this.counters.lost++; return; }
     const copies = im.duplicate > 0 && this.random() < im.duplicate ? 2 : 1;

@@ -90,7 +90,7 @@ export class Stack extends EventEmitter<StackEvents> {
     this.clock = options.clock ?? new SystemClock();
     this.config = resolveConfig(options.config);
     this.counters = new Stats(this.name);
-    this.iface = new Interface(options.link, options.mac, this.counters);
+    this.iface = new Interface(options.link, options.mac, this.counters, this.config.vlan);
     this.arp = new Arp(this.iface, this.clock, this.counters, this.config.arp);
     this.ipv4 = new Ipv4(this.iface, this.arp, this.routeTable, this.clock, this.counters, this.config.ipv4);
     // The echo identifier comes from the MAC so that two stacks on one link differ, deterministically.

@@ -10,6 +10,7 @@ export const DropReason = {
   frameShort: "frameShort",
   frameMalformed: "frameMalformed",
   notForUs: "notForUs",
+  vlanMismatch: "vlanMismatch",
   etherTypeUnknown: "etherTypeUnknown",
   arpMalformed: "arpMalformed",
   arpUnsupported: "arpUnsupported",
