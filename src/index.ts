@@ -120,3 +120,5 @@ export { DhcpClient } from "./stack/dhcp.js";
 export type { DhcpLease, DhcpState, DhcpEvents, DhcpClientOptions } from "./stack/dhcp.js";
 export { startServices, ServicePort } from "./stack/services.js";
 export type { ServiceName, Services } from "./stack/services.js";
+export { DnsResolver, DnsError } from "./stack/dns.js";
+export type { DnsConfig, VlanConfig } from "./stack/config.js";
