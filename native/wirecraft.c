@@ -361,6 +361,21 @@ static napi_value set_filter(napi_env env, napi_callback_info info) {
 
 /* ---- writing --------------------------------------------------------------------------- */
 
+/* The result of a write or send: bytes sent, -errno when the queue is full (EAGAIN, ENOBUFS),
+   or a thrown error. */
+static napi_value sent_result(napi_env env, ssize_t n, const char *op, const char *what) {
+  napi_value result;
+  if (n < 0) {
+    if (errno == EAGAIN || errno == ENOBUFS) {
+      CHECK(napi_create_int32(env, -errno, &result));
+      return result;
+    }
+    return throw_errno(env, errno, op, what);
+  }
+  CHECK(napi_create_int64(env, n, &result));
+  return result;
+}
+
 /* write(handle, bytes) -> bytes written, or -errno when the queue is full (EAGAIN, ENOBUFS). */
 static napi_value write_frame(napi_env env, napi_callback_info info) {
   size_t argc = 2;
@@ -374,16 +389,7 @@ static napi_value write_frame(napi_env env, napi_callback_info info) {
   ssize_t n;
   do n = write(h->fd, data, len);
   while (n < 0 && errno == EINTR);
-  napi_value result;
-  if (n < 0) {
-    if (errno == EAGAIN || errno == ENOBUFS) {
-      CHECK(napi_create_int32(env, -errno, &result));
-      return result;
-    }
-    return throw_errno(env, errno, "write", NULL);
-  }
-  CHECK(napi_create_int64(env, n, &result));
-  return result;
+  return sent_result(env, n, "write", NULL);
 }
 
 /* sendTo(handle, bytes, address) for raw IP sockets -> bytes sent, or -errno when full. */
@@ -415,16 +421,7 @@ static napi_value send_to(napi_env env, napi_callback_info info) {
   ssize_t n;
   do n = sendto(h->fd, data, len, 0, (struct sockaddr *)&ss, sslen);
   while (n < 0 && errno == EINTR);
-  napi_value result;
-  if (n < 0) {
-    if (errno == EAGAIN || errno == ENOBUFS) {
-      CHECK(napi_create_int32(env, -errno, &result));
-      return result;
-    }
-    return throw_errno(env, errno, "sendto", address);
-  }
-  CHECK(napi_create_int64(env, n, &result));
-  return result;
+  return sent_result(env, n, "sendto", address);
 }
 
 /* ---- reading on the event loop --------------------------------------------------------- */

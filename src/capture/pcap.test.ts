@@ -5,9 +5,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import { pcapFile } from "./builders.test.js";
-import { CaptureError } from "./errors.js";
 import { PcapWriter, encodePcap, isPcap, readPcapSync } from "./pcap.js";
 import { type CaptureRecord, LinkType } from "./record.js";
+import { caught } from "../../test/helpers/capture.js";
 
 function frames(n: number, nsStep = 1_001n): CaptureRecord[] {
   const out: CaptureRecord[] = [];
@@ -20,16 +20,6 @@ function frames(n: number, nsStep = 1_001n): CaptureRecord[] {
 
 function truncUs(t: bigint): bigint {
   return t - (t % 1000n);
-}
-
-function caught(fn: () => unknown): CaptureError {
-  try {
-    fn();
-  } catch (err) {
-    assert.ok(err instanceof CaptureError, `expected CaptureError, got ${String(err)}`);
-    return err;
-  }
-  assert.fail("expected a CaptureError");
 }
 
 test("pcap round trip with microsecond stamps keeps data and truncates time to µs", () => {

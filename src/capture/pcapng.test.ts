@@ -2,24 +2,14 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Writable } from "node:stream";
 import { block, concat, epb, idb, isb, nrb, opt, shb, spb, u64 } from "./builders.test.js";
-import { CaptureError } from "./errors.js";
 import { isPcapng, readPcapngSync } from "./pcapng.js";
 import { PcapngWriter, encodePcapng } from "./pcapng-writer.js";
 import { type CaptureRecord, LinkType } from "./record.js";
+import { caught } from "../../test/helpers/capture.js";
 
 const T = 1700000000_123456789n;
 const A = Uint8Array.of(0xaa, 0xbb, 0xcc, 0xdd, 0xee);
 const B = Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8);
-
-function caught(fn: () => unknown): CaptureError {
-  try {
-    fn();
-  } catch (err) {
-    assert.ok(err instanceof CaptureError, `expected CaptureError, got ${String(err)}`);
-    return err;
-  }
-  assert.fail("expected a CaptureError");
-}
 
 /** Two interfaces (µs and ns), a comment, unknown and custom blocks, NRB, ISB, SPB. */
 function richFile(le: boolean): Uint8Array {

@@ -268,17 +268,18 @@ class BuildChecksumContext implements ChecksumContext {
     return this.i > 0 ? valuesOf(this.layers[this.i - 1]!) : undefined;
   }
   pseudoHeaderSum(protocol: number): number {
-    // The nearest enclosing layer with a pseudo-header (IPv6 below its extension headers).
-    for (let j = this.i - 1; j >= 0; j--) {
-      const lj = this.layers[j]!;
-      const ph = lj._d.options.pseudoHeaderSum;
-      if (ph !== undefined) {
-        const between = j + 1 < this.i ? this.layers.slice(j + 1, this.i).map(valuesOf) : NONE;
-        return ph(lj as never, protocol, this.end - this.start, between, { bytes: this.bytes, start: this.starts[j]! });
-      }
-    }
-    return 0;
+    const j = pseudoHeaderLayer(this.layers, this.i);
+    if (j < 0) return 0;
+    const lj = this.layers[j]!;
+    const between = j + 1 < this.i ? this.layers.slice(j + 1, this.i).map(valuesOf) : NONE;
+    return lj._d.options.pseudoHeaderSum!(lj as never, protocol, this.end - this.start, between, { bytes: this.bytes, start: this.starts[j]! });
   }
+}
+
+/** Return the index of the nearest layer below `i` with a pseudo-header (IPv6 below its extension headers), or -1. */
+export function pseudoHeaderLayer(layers: readonly LayerBase[], i: number): number {
+  for (let j = i - 1; j >= 0; j--) if (layers[j]!._d.options.pseudoHeaderSum !== undefined) return j;
+  return -1;
 }
 
 /** A read-only view of a measured layer's resolved values, by field name. */

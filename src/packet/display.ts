@@ -5,6 +5,7 @@
 import type { FieldValues } from "../schema/expression.js";
 import type { LayerBase } from "../schema/layer.js";
 import { defOf, type AnyProtocol } from "../schema/protocol.js";
+import { valuesOf } from "./build.js";
 
 /** Return a field's value for display: the built value of a crafted layer, else the layer's own. */
 export function displayValue(layer: LayerBase, i: number, built: boolean): unknown {
@@ -51,11 +52,7 @@ export function summarizeLayer(layer: LayerBase, built: boolean): string {
 
 /** Return field values by name, as display sees them. */
 export function valuesForDisplay(layer: LayerBase, built: boolean): FieldValues {
-  if (!built || layer._bs === null) return layer as unknown as FieldValues;
-  const out: Record<string, unknown> = {};
-  const fields = layer._d.fields;
-  for (let i = 0; i < fields.length; i++) out[fields[i]!.name] = layer._bs.vals[i];
-  return out;
+  return built ? valuesOf(layer) : (layer as unknown as FieldValues);
 }
 
 /** Return JSON-safe field values of a layer. */

@@ -9,7 +9,7 @@ import { defOf, hooks, type AnyLayer, type AnyProtocol, type LayerOf } from "../
 import { IntField_, type ChecksumContext, type IntOptions } from "../schema/field.js";
 import { Padding, Raw } from "../protocols/raw.js";
 import { dispatch } from "./bind.js";
-import { buildLayers, type BuildOptions } from "./build.js";
+import { buildLayers, pseudoHeaderLayer, type BuildOptions } from "./build.js";
 import { hexdump, layerJSON, showLayer, summarizeLayer } from "./display.js";
 
 const RAW = defOf(Raw);
@@ -276,16 +276,14 @@ export class Packet implements LayerOwner {
         const lower = i > 0 ? this._l[i - 1] : undefined;
         const end = l._e;
         const layers = this._l;
+        const network = pseudoHeaderLayer(layers, i);
         const ctx: ChecksumContext = {
           bytes: copy, start: l._o, headerEnd: l._h, end,
           layer: l as never, lower: lower as never,
           pseudoHeaderSum(protocol: number): number {
-            // The nearest enclosing layer with a pseudo-header (IPv6 below its extension headers).
-            for (let j = i - 1; j >= 0; j--) {
-              const ph = layers[j]!._d.options.pseudoHeaderSum;
-              if (ph !== undefined) return ph(layers[j] as never, protocol, end - l._o, layers.slice(j + 1, i) as never, { bytes: src, start: layers[j]!._o });
-            }
-            return 0;
+            if (network < 0) return 0;
+            const lj = layers[network]!;
+            return lj._d.options.pseudoHeaderSum!(lj as never, protocol, end - l._o, layers.slice(network + 1, i) as never, { bytes: src, start: lj._o });
           },
         };
         const expected = f.checksum!(ctx);
@@ -293,9 +291,7 @@ export class Packet implements LayerOwner {
         let status: ChecksumCheck["status"] = actual === expected ? "good" : "bad";
         const absent = (f.options as IntOptions).checksumAbsentWhenZero;
         if (actual === 0 && absent !== undefined && absent !== false) {
-          let network: string | undefined;
-          for (let j = i - 1; j >= 0 && network === undefined; j--) if (layers[j]!._d.options.pseudoHeaderSum !== undefined) network = layers[j]!._d.name;
-          if (absent === true || absent(network)) status = "absent";
+          if (absent === true || absent(network < 0 ? undefined : layers[network]!._d.name)) status = "absent";
         }
         // Bytes cut short (a snaplen, a quoted packet): the sum covers less than the sender's did.
         if (status === "bad" && layers.slice(0, i + 1).some((x) => x._declEnd > x._e)) status = "unverifiable";

@@ -277,7 +277,7 @@ export function makeLayerClass(def: ProtocolDef): new () => LayerBase {
   return Layer;
 }
 
-function evalLength(f: FieldImpl, layer: LayerBase, def: ProtocolDef, i: number, pos: number): number {
+function evalLength(f: FieldImpl, layer: LayerBase, def: ProtocolDef, i: number): number {
   const lf = def.lengthFor.get(i);
   if (f instanceof BytesField || f instanceof StringField) {
     if (f.length !== undefined) return f.length(layer as unknown as FieldValues);
@@ -286,7 +286,6 @@ function evalLength(f: FieldImpl, layer: LayerBase, def: ProtocolDef, i: number,
     const v = (layer as unknown as Record<string, number>)[lf.name]!;
     return v * lf.scale - lf.adjust;
   }
-  void pos;
   return -1;
 }
 
@@ -360,7 +359,7 @@ export function layoutLayer(layer: LayerBase, b: Uint8Array, off: number, limit:
       else if (f instanceof CustomField) {
         let L: number;
         try {
-          L = evalLength(f, layer, def, i, pos);
+          L = evalLength(f, layer, def, i);
         } catch (e) {
           return new MalformedError(def.name, f.name, pos, `length failed: ${(e as Error).message}`);
         }
@@ -372,7 +371,7 @@ export function layoutLayer(layer: LayerBase, b: Uint8Array, off: number, limit:
       } else {
         let L: number;
         try {
-          L = evalLength(f, layer, def, i, pos);
+          L = evalLength(f, layer, def, i);
         } catch (e) {
           return new MalformedError(def.name, f.name, pos, `length failed: ${(e as Error).message}`);
         }
