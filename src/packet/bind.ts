@@ -37,13 +37,19 @@ export function bind<L extends AnyProtocol, U extends AnyProtocol>(lower: L, upp
     }
   }
   ld.binds.unshift({ upper: ud, match: entries });
-  ld.dispatchGroups = undefined;
+  generation++;
   bindCache.delete(ld);
 }
 
+/** Bumped by every bind: compiled dispatchers made before it are stale (binds may be inherited). */
+let generation = 0;
+
+interface CompiledDispatch {
+  readonly generation: number;
+  readonly fn: (layer: LayerBase) => ProtocolDef | undefined;
+}
+
 function groupsOf(def: ProtocolDef): DispatchGroups {
-  let g = def.dispatchGroups as DispatchGroups | undefined;
-  if (g !== undefined) return g;
   const list: DispatchGroup[] = [];
   const rest: ProtocolDef["binds"] = [];
   for (const b of def.binds) {
@@ -56,37 +62,58 @@ function groupsOf(def: ProtocolDef): DispatchGroups {
     }
     if (!grp.map.has(v)) grp.map.set(v, b.upper);
   }
-  g = { list, rest };
-  def.dispatchGroups = g;
-  return g;
+  return { list, rest };
 }
 
-/** Return the protocol bound on top of a dissected layer, if any. */
-export function dispatch(layer: LayerBase): ProtocolDef | undefined {
-  const own = dispatchBy(layer._d, layer);
-  if (own !== undefined) return own;
-  const base = layer._d.options.inheritBinds;
-  return base === undefined ? undefined : dispatchBy(defOf(base), layer);
-}
-
-/** Match a layer against the binds of `def` (its own protocol or one it inherits binds from), by field name. */
-function dispatchBy(def: ProtocolDef, layer: LayerBase): ProtocolDef | undefined {
-  if (def.binds.length === 0) return undefined;
-  const g = groupsOf(def);
-  const self = layer as unknown as Record<string, unknown>;
-  for (let i = 0; i < g.list.length; i++) {
-    const grp = g.list[i]!;
-    const hit = grp.map.get(self[grp.name]);
-    if (hit !== undefined) return hit;
+/**
+ * Generate the dispatcher of a protocol: one map look-up per bound field, with the field read by
+ * name in the generated code (a read by a computed name from many layer classes is megamorphic),
+ * then the binds that match several fields; then the same for the protocol it inherits binds from.
+ */
+function compileDispatch(def: ProtocolDef): (layer: LayerBase) => ProtocolDef | undefined {
+  const maps: Map<unknown, ProtocolDef>[] = [];
+  const rests: { def: ProtocolDef; binds: ProtocolDef["binds"] }[] = [];
+  const lines: string[] = ["let h;"];
+  const base = def.options.inheritBinds;
+  for (const d of base === undefined ? [def] : [def, defOf(base)]) {
+    if (d.binds.length === 0) continue;
+    const g = groupsOf(d);
+    for (const grp of g.list) {
+      lines.push(`h = M[${maps.length}].get(layer.${grp.name}); if (h !== undefined) return h;`);
+      maps.push(grp.map);
+    }
+    if (g.rest.length > 0) {
+      lines.push(`h = REST(R[${rests.length}], layer); if (h !== undefined) return h;`);
+      rests.push({ def: d, binds: g.rest });
+    }
   }
-  for (const b of g.rest) {
+  lines.push("return undefined;");
+  const src = `return function dispatch_${def.name}(layer) {\n${lines.join("\n")}\n};`;
+  return new Function("M", "R", "REST", src)(maps, rests, matchRest) as (layer: LayerBase) => ProtocolDef | undefined;
+}
+
+/** The first bind matching several fields of a layer. */
+function matchRest(r: { def: ProtocolDef; binds: ProtocolDef["binds"] }, layer: LayerBase): ProtocolDef | undefined {
+  const self = layer as unknown as Record<string, unknown>;
+  for (const b of r.binds) {
     let ok = true;
     for (const [fi, v] of b.match) {
-      if (self[def.fields[fi]!.name] !== v) { ok = false; break; }
+      if (self[r.def.fields[fi]!.name] !== v) { ok = false; break; }
     }
     if (ok) return b.upper;
   }
   return undefined;
+}
+
+/** Return the protocol bound on top of a dissected layer, if any. */
+export function dispatch(layer: LayerBase): ProtocolDef | undefined {
+  const def = layer._d;
+  let c = def.dispatchGroups as CompiledDispatch | undefined;
+  if (c === undefined || c.generation !== generation) {
+    c = { generation, fn: compileDispatch(def) };
+    def.dispatchGroups = c;
+  }
+  return c.fn(layer);
 }
 
 const bindCache = new WeakMap<ProtocolDef, Map<ProtocolDef, Map<number, unknown> | null>>();

@@ -36,6 +36,8 @@ export interface ChecksumCheck {
   readonly status: "good" | "bad" | "absent" | "unverifiable";
 }
 
+interface PoolEntry { items: LayerBase[]; used: number }
+
 /** What a layer given to `packet()` may be: a layer, or bytes / a string for Raw. */
 export type LayerInput = AnyLayer | Uint8Array | string;
 
@@ -52,7 +54,9 @@ export class Packet implements LayerOwner {
   private _done = true;
   private _err: WirecraftError | undefined = undefined;
   private _trunc = false;
-  /** @internal */ _pool: Map<ProtocolDef, { items: LayerBase[]; used: number }> | null = null;
+  /** @internal Layers kept for reuse by a reusable dissector, by protocol (entries also in `_pools`). */
+  _pool: Map<ProtocolDef, PoolEntry> | null = null;
+  private _pools: PoolEntry[] = [];
 
   /** @internal */
   markDirty(): void {
@@ -61,24 +65,28 @@ export class Packet implements LayerOwner {
 
   /** @internal Start dissecting `bytes` as `first`. */
   _start(bytes: Uint8Array, first: ProtocolDef): this {
-    this._l.length = 0;
+    // pop(), not `length = 0`: setting an array's length is a runtime call, several times slower.
+    const l = this._l;
+    while (l.length > 0) l.pop();
     this._src = bytes;
     this._dirty = false;
     this._next = first;
     this._off = 0;
     this._limit = bytes.length;
-    if (this._pads !== null) this._pads.length = 0;
+    const pads = this._pads;
+    if (pads !== null) while (pads.length > 0) pads.pop();
     this._done = false;
     this._err = undefined;
     this._trunc = false;
-    if (this._pool !== null) for (const p of this._pool.values()) p.used = 0;
+    const pools = this._pools;
+    for (let i = 0; i < pools.length; i++) pools[i]!.used = 0;
     return this;
   }
 
   private _alloc(def: ProtocolDef): LayerBase {
     if (this._pool !== null) {
       let p = this._pool.get(def);
-      if (p === undefined) { p = { items: [], used: 0 }; this._pool.set(def, p); }
+      if (p === undefined) { p = { items: [], used: 0 }; this._pool.set(def, p); this._pools.push(p); }
       let l = p.items[p.used];
       if (l === undefined) { l = new def.Layer(); l._owner = this; p.items.push(l); }
       p.used++;

@@ -11,6 +11,7 @@ import type { FieldValues } from "./expression.js";
 import { BytesField, FieldImpl, IntField_, PaddingField, RangeProblem, StringField } from "./field.js";
 import type { ListField } from "./list.js";
 import { CustomField } from "./custom.js";
+import type { LayoutFn } from "./layout.js";
 import { showLayer, summarizeLayer } from "../packet/display.js";
 
 /** Options a protocol declaration may give besides its fields (internal form). */
@@ -59,6 +60,8 @@ export interface ProtocolDef {
   Layer: new () => LayerBase;
   /** The public callable protocol. */
   protocol: unknown;
+  /** Lays out a dissected layer: compiled on first use (layout.ts). */
+  layout: LayoutFn;
 }
 
 /** Anything that owns a layer and wants to know when it changes. */
@@ -277,192 +280,13 @@ export function makeLayerClass(def: ProtocolDef): new () => LayerBase {
   return Layer;
 }
 
-function evalLength(f: FieldImpl, layer: LayerBase, def: ProtocolDef, i: number): number {
-  const lf = def.lengthFor.get(i);
-  if (f instanceof BytesField || f instanceof StringField) {
-    if (f.length !== undefined) return f.length(layer as unknown as FieldValues);
-  }
-  if (lf !== undefined) {
-    const v = (layer as unknown as Record<string, number>)[lf.name]!;
-    return v * lf.scale - lf.adjust;
-  }
-  return -1;
-}
-
 /**
  * Lay out a dissected layer: point it at `b[off..limit)`, find where each non-static field sits,
  * the header's end and the payload's end. Returns the error that stops dissection here, if any.
+ * Each protocol's layout is generated code (see layout.ts).
  */
 export function layoutLayer(layer: LayerBase, b: Uint8Array, off: number, limit: number, base = off): WirecraftError | undefined {
-  const def = layer._d;
-  layer._b = b;
-  layer._o = off;
-  layer._base = base;
-  layer._v = null;
-  layer._c = null;
-  const fields = def.fields;
-  const n = fields.length;
-  let hdrLimit = limit;
-  if (def.staticSize >= 0) {
-    if (off + def.staticSize > limit) return truncatedAt(def, off, limit, n);
-    layer._offs = null;
-    layer._h = off + def.staticSize;
-  } else {
-    // Offsets of the dynamic fields only (field i at 2 * (i - fd)); a reused layer keeps its array.
-    const fd = def.firstDynamic;
-    let offs = layer._offs;
-    // A plain array: a small Int32Array costs several times more to make.
-    if (offs === null || offs.length !== 2 * (n - fd)) offs = layer._offs = new Array<number>(2 * (n - fd)).fill(0);
-    for (let k = 0; k < offs.length; k += 2) offs[k] = -1;
-    let pos = off;
-    let declHdrEnd = -1;
-    if (fd > 0) {
-      const last = fields[fd - 1]!;
-      pos = last.bits ? off + def.staticOff[fd - 1]! + def.advance[fd - 1]! - def.bitByte[fd - 1]! : off + def.staticOff[fd - 1]! + last.size;
-      if (pos > limit) return truncatedAt(def, off, limit, fd);
-      const hl = def.headerLen;
-      if (hl !== undefined && hl.index < fd) {
-        const L = (layer as unknown as Record<string, number>)[hl.name]! * hl.scale - hl.adjust;
-        if (L < pos - off) return new MalformedError(def.name, hl.name, off + def.staticOff[hl.index]!, `header length ${L} is less than the ${pos - off} bytes of fixed header`);
-        hdrLimit = Math.min(limit, off + L);
-        declHdrEnd = off + L;
-      }
-    }
-    for (let i = fd; i < n; i++) {
-      const f = fields[i]!;
-      if (f.when !== undefined) {
-        let ok: unknown;
-        try {
-          ok = f.when(layer as unknown as FieldValues);
-        } catch (e) {
-          return new MalformedError(def.name, f.name, pos, `condition failed: ${(e as Error).message}`);
-        }
-        if (!ok) continue;
-      }
-      let size: number;
-      let start = pos;
-      if (f.bits) {
-        start = pos + def.bitByte[i]!;
-        size = ((f as IntField_).bitShift + f.bits + 7) >> 3;
-        if (start + size > hdrLimit) return truncatedField(def, f, start, size, hdrLimit);
-        offs[2 * (i - fd)] = start;
-        offs[2 * (i - fd) + 1] = start + size;
-        pos += def.advance[i]!;
-        continue;
-      }
-      if (f.size >= 0) size = f.size;
-      else if (f.kind === "list") {
-        const r = (f as ListField).spanAt(b, pos, hdrLimit, layer, def.lengthFor.get(i), def.countFor.get(i));
-        if (typeof r !== "number") return r;
-        size = r;
-      } else if (f instanceof PaddingField) size = f.padAt(pos - off);
-      else if (f instanceof CustomField) {
-        let L: number;
-        try {
-          L = evalLength(f, layer, def, i);
-        } catch (e) {
-          return new MalformedError(def.name, f.name, pos, `length failed: ${(e as Error).message}`);
-        }
-        if (L !== -1 && (!Number.isInteger(L) || L < 0)) return new MalformedError(def.name, f.name, pos, `length ${L} is not a valid byte count`);
-        if (L !== -1 && pos + L > hdrLimit) return truncatedField(def, f, pos, L, hdrLimit);
-        const r = f.spanAt(b, pos, L === -1 ? hdrLimit : pos + L, base, layer as unknown as FieldValues);
-        if (typeof r !== "number") return new MalformedError(def.name, f.name, pos, r.message);
-        size = L === -1 ? r : L;
-      } else {
-        let L: number;
-        try {
-          L = evalLength(f, layer, def, i);
-        } catch (e) {
-          return new MalformedError(def.name, f.name, pos, `length failed: ${(e as Error).message}`);
-        }
-        if (L === -1 && f instanceof StringField && (f.prefix || f.terminated)) {
-          L = f.spanAt(b, pos, hdrLimit);
-          if (L < 0) return f.terminated
-            ? new MalformedError(def.name, f.name, pos, "no NUL terminator before the end of the layer")
-            : truncatedField(def, f, pos, f.prefix, hdrLimit);
-        } else if (L === -1 && !hasLengthSource(f, def, i)) L = hdrLimit - pos;
-        if (!Number.isInteger(L) || L < 0) return new MalformedError(def.name, f.name, pos, `length ${L} is not a valid byte count`);
-        size = L;
-      }
-      if (pos + size > hdrLimit) return truncatedField(def, f, pos, size, hdrLimit);
-      offs[2 * (i - fd)] = start;
-      offs[2 * (i - fd) + 1] = start + size;
-      pos += size;
-      if (f === def.headerLen) {
-        const L = (layer as unknown as Record<string, number>)[f.name]! * def.headerLen.scale - def.headerLen.adjust;
-        if (L < pos - off) return new MalformedError(def.name, f.name, start, `header length ${L} is less than the ${pos - off} bytes before it`);
-        hdrLimit = Math.min(limit, off + L);
-        declHdrEnd = off + L;
-      }
-    }
-    // A header length that runs past the bytes: the header is truncated.
-    if (declHdrEnd > limit) {
-      let last = n - 1;
-      while (last > fd && (offs[2 * (last - fd)]! < 0 || fields[last] instanceof PaddingField)) last--;
-      return new TruncatedError(def.name, fields[last]!.name, pos, declHdrEnd - pos, limit - pos);
-    }
-    layer._h = pos;
-  }
-  // Where the payload ends: a length field may say so; trailing bytes become padding.
-  let end = limit;
-  layer._declEnd = -1;
-  const ll = def.layerLen ?? def.payloadLen;
-  if (ll !== undefined && layer._present(ll.index)) {
-    const L = (layer as unknown as Record<string, number>)[ll.name]! * ll.scale - ll.adjust;
-    const base = ll === def.layerLen ? off : layer._h;
-    if (base + L < layer._h) {
-      return new MalformedError(def.name, ll.name, fieldOffset(layer, ll.index), `length ${L} is less than the ${layer._h - off}-byte header`);
-    }
-    layer._declEnd = base + L;
-    if (base + L < end) end = base + L;
-  }
-  const pl = def.options.payloadLength;
-  if (pl !== undefined) {
-    let L: number | undefined;
-    try {
-      L = pl(layer as never);
-    } catch {
-      L = undefined;
-    }
-    if (L !== undefined && Number.isInteger(L) && L >= 0) {
-      layer._declEnd = layer._h + L;
-      if (layer._h + L < end) end = layer._h + L;
-    }
-  }
-  layer._e = end;
-  const validate = def.options.validate;
-  if (validate !== undefined) {
-    let reason: string | undefined;
-    try {
-      reason = validate(layer as never);
-    } catch (e) {
-      reason = (e as Error).message;
-    }
-    if (reason !== undefined) return new MalformedError(def.name, "", off, reason);
-  }
-  return undefined;
+  return layer._d.layout(layer, b, off, limit, base);
 }
 
-function hasLengthSource(f: FieldImpl, def: ProtocolDef, i: number): boolean {
-  return ((f instanceof BytesField || f instanceof StringField) && f.length !== undefined) || def.lengthFor.has(i);
-}
-
-/** Absolute offset of field `i` in a dissected layer. */
-export function fieldOffset(layer: LayerBase, i: number): number {
-  const fd = layer._d.firstDynamic;
-  return i >= fd && layer._offs !== null ? layer._offs[2 * (i - fd)]! : layer._o + layer._d.staticOff[i]!;
-}
-
-function truncatedAt(def: ProtocolDef, off: number, limit: number, upTo: number): TruncatedError {
-  for (let i = 0; i < upTo; i++) {
-    const f = def.fields[i]!;
-    const s = off + def.staticOff[i]!;
-    const size = f.bits ? ((f as IntField_).bitShift + f.bits + 7) >> 3 : f.size;
-    if (s + size > limit) return truncatedField(def, f, s, size, limit);
-  }
-  return new TruncatedError(def.name, def.fields[0]?.name ?? "", off, def.staticSize, limit - off);
-}
-
-function truncatedField(def: ProtocolDef, f: FieldImpl, at: number, size: number, limit: number): TruncatedError {
-  return new TruncatedError(def.name, f.name, at, size, Math.max(0, limit - at));
-}
+export { fieldOffset } from "./layout.js";

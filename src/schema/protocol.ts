@@ -11,6 +11,7 @@ import {
 import { LayerBase, makeLayerClass, RESERVED, type BindEntry, type ProtocolDef } from "./layer.js";
 import { ListField } from "./list.js";
 import { custom } from "./custom.js";
+import { lazyLayout } from "./layout.js";
 
 /** A protocol's declaration: field names to fields, in wire order. */
 export type Shape = { readonly [name: string]: Field };
@@ -279,7 +280,7 @@ export function defineProtocol<const S extends Shape>(name: string, shape: S, op
     layerLen, payloadLen, headerLen, lengthFor, countFor, checksums,
     options: options as ProtocolDef["options"],
     binds: [], dispatchGroups: undefined,
-    Layer: LayerBase, protocol: undefined,
+    Layer: LayerBase, protocol: undefined, layout: lazyLayout,
   };
   def.Layer = makeLayerClass(def);
   const Ctor = def.Layer;
