@@ -44,6 +44,8 @@ export type LayerInput = AnyLayer | Uint8Array | string;
 /** A chain of layers. */
 export class Packet implements LayerOwner {
   /** @internal */ _l: LayerBase[] = [];
+  /** @internal The protocol of each layer in `_l`: one array of plain objects that `layer()` scans monomorphically. */
+  _ld: ProtocolDef[] = [];
   /** @internal */ _src: Uint8Array | null = null;
   private _dirty = false;
   private _next: ProtocolDef | null = null;
@@ -68,6 +70,8 @@ export class Packet implements LayerOwner {
     // pop(), not `length = 0`: setting an array's length is a runtime call, several times slower.
     const l = this._l;
     while (l.length > 0) l.pop();
+    const ld = this._ld;
+    while (ld.length > 0) ld.pop();
     this._src = bytes;
     this._dirty = false;
     this._next = first;
@@ -101,6 +105,7 @@ export class Packet implements LayerOwner {
     const l = this._alloc(def);
     layoutLayer(l, this._src!, start, end);
     this._l.push(l);
+    this._ld.push(def);
   }
 
   /** Dissect one more layer; false when the chain is complete. */
@@ -146,6 +151,7 @@ export class Packet implements LayerOwner {
       return true;
     }
     this._l.push(layer);
+    this._ld.push(def);
     if (layer._declEnd > limit) this._trunc = true;
     if (layer._e < limit) (this._pads ??= []).push(layer._e, limit);
     if (layer._h >= layer._e) { this._next = null; return true; }
@@ -186,10 +192,10 @@ export class Packet implements LayerOwner {
   /** Return the first layer of protocol `p`, dissecting only as far as needed. */
   layer<P extends AnyProtocol>(p: P): LayerOf<P> | undefined {
     const d = defOf(p);
+    const ld = this._ld;
     for (let i = 0; ; i++) {
-      if (i >= this._l.length && !this._step()) return undefined;
-      const l = this._l[i];
-      if (l !== undefined && l._d === d) return l as unknown as LayerOf<P>;
+      if (i >= ld.length && !this._step()) return undefined;
+      if (ld[i] === d) return this._l[i] as unknown as LayerOf<P>;
     }
   }
 
@@ -324,6 +330,7 @@ export function packet(...layers: LayerInput[]): Packet {
     else l = x as unknown as LayerBase;
     l._owner = p;
     p._l.push(l);
+    p._ld.push(l._d);
   }
   return p;
 }

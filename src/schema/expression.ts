@@ -11,6 +11,9 @@ export type FieldValues = { readonly [field: string]: unknown };
 /** A compiled expression: reads fields from a layer. */
 export type Expression = (layer: FieldValues) => number;
 
+/** The JavaScript of each compiled expression, over a layer named `l`, for code generators to inline. */
+export const expressionSource = new WeakMap<Function, string>();
+
 const TOKEN = /\s*(?:(0x[0-9a-fA-F]+|0b[01]+|[0-9]+)|([A-Za-z_][A-Za-z0-9_]*)|(>>>|===|!==|<=|>=|==|!=|&&|\|\||<<|>>|[-+*/%()<>!&|^~?:]))/y;
 
 /**
@@ -44,6 +47,7 @@ export function compileExpression(source: string, known: readonly string[]): Exp
   let fn: Expression;
   try {
     fn = new Function("l", `"use strict"; return +(${js});`) as Expression;
+    expressionSource.set(fn, js);
   } catch {
     throw new Error(`expression "${source}" is not well formed`);
   }

@@ -11,6 +11,8 @@ import type { FieldValues } from "./expression.js";
 import { BytesField, FieldImpl, IntField_, PaddingField, RangeProblem, StringField } from "./field.js";
 import type { ListField } from "./list.js";
 import { CustomField } from "./custom.js";
+import { AddressField } from "./byte-fields.js";
+import { formatIPv4, formatIPv6, formatMac } from "./address.js";
 import type { LayoutFn } from "./layout.js";
 import { showLayer, summarizeLayer } from "../packet/display.js";
 
@@ -218,18 +220,10 @@ export class LayerBase {
     return summarizeLayer(this, false);
   }
 
-  /** Return a detached plain object of every field's value. */
+  /** Return a detached plain object of every field's value (list items as objects, bytes copied). */
   toObject(): Record<string, unknown> {
-    const out: Record<string, unknown> = {};
-    const fields = this._d.fields;
-    for (let i = 0; i < fields.length; i++) {
-      const f = fields[i]!;
-      let v = (this as unknown as Record<string, unknown>)[f.name];
-      if (f.kind === "list" && Array.isArray(v)) v = (v as LayerBase[]).map((x) => x.toObject());
-      else if (v instanceof Uint8Array) v = new Uint8Array(v); // detached even when v is a Buffer view
-      out[f.name] = v;
-    }
-    return out;
+    // Replaced on each protocol's class by generated code (compileToObject); kept for the type.
+    return {};
   }
 
   /** Return the fields as JSON-safe values: numbers as numbers, addresses as strings, bytes as hex. */
@@ -246,23 +240,49 @@ export class LayerBase {
   }
 }
 
+/** Readers the generated getters call by kind. */
+const READERS = { mac: formatMac, ipv4: formatIPv4, ipv6: formatIPv6 };
+
 function compileAccessors(def: ProtocolDef, proto: object): void {
   const fields = def.fields;
   for (let i = 0; i < fields.length; i++) {
     const f = fields[i]!;
     const dyn = i >= def.firstDynamic;
-    const expr = f.kind === "list" ? undefined : f.readExpr("b", "o");
+    const slot = 2 * (i - def.firstDynamic);
+    // The field's end, for reads that need it (bytes).
+    const end = dyn ? `this._offs[${slot + 1}]` : `o + ${f.size}`;
+    const expr = f.kind === "list" ? undefined
+      : f instanceof AddressField ? `H.${f.kind}(b, o)`
+      : (f instanceof BytesField || f instanceof PaddingField) && f.read === (f instanceof BytesField ? BytesField : PaddingField).prototype.read ? `b.subarray(o, ${end})`
+      : f.readExpr("b", "o");
     let body = `const v = this._v;\n if (v !== null) { const x = v[${i}]; if (x !== undefined) return x; }\n`;
     body += ` const b = this._b;\n if (b === null) return this._unset(${i});\n`;
     if (expr === undefined) body += ` return this._slow(${i});`;
     else if (!dyn) body += ` const o = this._o + ${def.staticOff[i]};\n return ${expr};`;
-    else body += ` const o = this._offs[${2 * (i - def.firstDynamic)}];\n if (o < 0) return undefined;\n return ${expr};`;
-    const get = new Function(`return function get_${f.name}() {\n ${body}\n}`)() as () => unknown;
+    else body += ` const o = this._offs[${slot}];\n if (o < 0) return undefined;\n return ${expr};`;
+    const get = new Function("H", `return function get_${f.name}() {\n ${body}\n}`)(READERS) as () => unknown;
     const set = function (this: LayerBase, value: unknown): void {
       this._setField(i, value);
     };
     Object.defineProperty(proto, f.name, { get, set, enumerable: true, configurable: false });
   }
+}
+
+/**
+ * Generate a protocol's `toObject()`: every field read by name into one object literal (a loop
+ * reading `this[name]` over many layer classes is megamorphic and several times slower).
+ */
+function compileToObject(def: ProtocolDef): () => Record<string, unknown> {
+  const reads: string[] = [];
+  const props: string[] = [];
+  def.fields.forEach((f, i) => {
+    reads.push(`const v${i} = this.${f.name};`);
+    if (f.kind === "list") props.push(`${f.name}: Array.isArray(v${i}) ? v${i}.map(toObject) : v${i}`);
+    // Detached even when the value is a view of the dissected bytes (or a Buffer's).
+    else props.push(`${f.name}: v${i} instanceof Uint8Array ? new Uint8Array(v${i}) : v${i}`);
+  });
+  const src = `const toObject = (x) => x.toObject();\nreturn function toObject_${def.name}() {\n${reads.join("\n")}\nreturn { ${props.join(", ")} };\n};`;
+  return new Function(src)() as () => Record<string, unknown>;
 }
 
 /** Make the layer class for a protocol. */
@@ -276,7 +296,30 @@ export function makeLayerClass(def: ProtocolDef): new () => LayerBase {
   };`)(LayerBase) as new () => LayerBase;
   Object.defineProperty(Layer, "name", { value: `${def.name}Layer` });
   Object.defineProperty(Layer.prototype, "_d", { value: def, enumerable: false });
-  compileAccessors(def, Layer.prototype);
+  // Generated code is made on first use, so that importing sixty protocols compiles nothing.
+  const proto = Layer.prototype as Record<string, unknown>;
+  let compiled = false;
+  const compile = (): void => {
+    if (compiled) return;
+    compiled = true;
+    compileAccessors(def, proto);
+  };
+  for (const f of def.fields) {
+    const name = f.name;
+    Object.defineProperty(proto, name, {
+      get(this: Record<string, unknown>) { compile(); return this[name]; },
+      set(this: Record<string, unknown>, v: unknown) { compile(); this[name] = v; },
+      enumerable: true, configurable: true,
+    });
+  }
+  Object.defineProperty(proto, "toObject", {
+    value: function (this: LayerBase) {
+      const fn = compileToObject(def);
+      Object.defineProperty(proto, "toObject", { value: fn, writable: true, configurable: true });
+      return fn.call(this);
+    },
+    writable: true, configurable: true,
+  });
   return Layer;
 }
 

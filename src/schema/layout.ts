@@ -10,7 +10,7 @@
  * shared and written out once here.
  */
 import { MalformedError, TruncatedError, type WirecraftError } from "../errors.js";
-import type { FieldValues } from "./expression.js";
+import { expressionSource, type FieldValues } from "./expression.js";
 import { BytesField, IntField_, PaddingField, StringField, type FieldImpl } from "./field.js";
 import { CustomField } from "./custom.js";
 import { ListField } from "./list.js";
@@ -67,8 +67,10 @@ export function compileLayout(def: ProtocolDef): LayoutFn {
       const f = fields[i]!;
       const slot = 2 * (i - fd);
       if (f.when !== undefined) {
+        const js = expressionSource.get(f.when);
+        const call = js === undefined ? `F[${i}].when(layer)` : `+(${js.replace(/Number\(l\./g, "Number(layer.")})`;
         emit(`let w${i};`);
-        emit(`try { w${i} = F[${i}].when(layer); } catch (e) { return new H.MalformedError(D.name, ${name(f)}, pos, "condition failed: " + e.message); }`);
+        emit(`try { w${i} = ${call}; } catch (e) { return new H.MalformedError(D.name, ${name(f)}, pos, "condition failed: " + e.message); }`);
         emit(`if (w${i}) {`);
       } else emit("{");
       if (f.bits) {
