@@ -83,6 +83,13 @@ async function iterate(path) {
   for await (const r of readPcap(path)) { n++; bytes += r.data.length; }
   return n + bytes;
 }
+async function iterateBatches(path) {
+  let n = 0, bytes = 0;
+  for await (const batch of readPcap(path).batches()) {
+    for (let i = 0; i < batch.length; i++) { n++; bytes += batch[i].data.length; }
+  }
+  return n + bytes;
+}
 function iterateSync(bytes, read) {
   let n = 0, len = 0;
   for (const r of read(bytes)) { n++; len += r.data.length; }
@@ -102,6 +109,8 @@ if (kind === "access" || kind === "full") {
   const { seconds, result } = await timedAsync(() => iterate(path));
   const count = loadFrames().length;
   report({ lib: "wirecraft", kind, count, seconds, check: result - count });
+  const batches = await timedAsync(() => iterateBatches(path));
+  report({ lib: "wirecraft", kind: `${kind}-batches`, count, seconds: batches.seconds, check: batches.result - count });
   const bytes = new Uint8Array(readFileSync(path));
   const sync = timed(() => iterateSync(bytes, kind === "pcap" ? readPcapSync : readPcapngSync));
   report({ lib: "wirecraft", kind: `${kind}-sync`, count, seconds: sync.seconds, check: sync.result - count });
