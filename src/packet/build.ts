@@ -9,13 +9,9 @@ import { IntField_, PaddingField, type ChecksumContext, type FieldImpl } from ".
 import type { BuildScratch, LayerBase, ProtocolDef } from "../schema/layer.js";
 import { CustomField } from "../schema/custom.js";
 import { bindFor } from "./bind.js";
+import { buildFunctions, type BuildHelpers, type BuildRoot } from "./build-compile.js";
 
-/** Where a layer sits in its top-level layer while building, and that build's scratch (custom fields). */
-export interface BuildRoot {
-  /** Offset of the layer from the start of the top-level layer. */
-  readonly offset: number;
-  readonly scratch: Map<unknown, unknown>;
-}
+export type { BuildRoot } from "./build-compile.js";
 
 /** Options of `Packet.bytes()`. */
 export interface BuildOptions {
@@ -32,6 +28,8 @@ const NO_BYTES = new Uint8Array(0);
 /** Resolve the values of a layer and measure its header; stores the result in `layer._bs`. */
 export function measure(layer: LayerBase, next: ProtocolDef | undefined, recompute: boolean, root?: BuildRoot): BuildScratch {
   const def = layer._d;
+  // A crafted layer is measured by its protocol's generated code; a dissected one here.
+  if (layer._b === null) return buildFunctions(def, HELPERS).measure(layer, next, recompute, root);
   const fields = def.fields;
   const n = fields.length;
   const vals = new Array<unknown>(n);
@@ -148,38 +146,7 @@ function sumItems(items: LayerBase[]): number {
 
 /** Write a measured layer's fields at `off`; returns the offsets of its fields. */
 export function writeHeader(layer: LayerBase, b: Uint8Array, off: number): void {
-  const def = layer._d;
-  const fields = def.fields;
-  const bs = layer._bs!;
-  let pos = off;
-  for (let i = 0; i < fields.length; i++) {
-    if (!bs.present[i]) continue;
-    const f = fields[i]!;
-    const v = bs.vals[i];
-    if (f.bits) {
-      const at = pos + def.bitByte[i]!;
-      if (f.auto === "checksum") (bs.checksumAt ??= [])[i] = at;
-      f.write(b, at, v);
-      pos += def.advance[i]!;
-      continue;
-    }
-    if (f.auto === "checksum") (bs.checksumAt ??= [])[i] = pos;
-    if (f.kind === "list") {
-      for (const item of v as LayerBase[]) {
-        writeHeader(item, b, pos);
-        pos += item._bs!.size;
-      }
-      continue;
-    }
-    const e = bs.enc?.[i];
-    if (e !== undefined) {
-      b.set(e, pos);
-      pos += e.length;
-      continue;
-    }
-    f.write(b, pos, v);
-    pos += f.sizeOf(v);
-  }
+  buildFunctions(layer._d, HELPERS).write(layer, b, off);
 }
 
 /** Serialise a chain of layers into one buffer. */
@@ -219,8 +186,17 @@ export function buildLayers(layers: readonly LayerBase[], padding: (l: LayerBase
       const f = def.fields[ci] as IntField_;
       const start = starts[i]!;
       const end = Math.max(payloadEnd, start + l._bs!.size);
-      const ctx = new BuildChecksumContext(b, layers, i, starts, start, start + l._bs!.size, end);
-      const v = f.checksum!(ctx);
+      // One context reused across builds; a checksum function that builds (re-entry) gets a fresh one.
+      const ctx = spareContext ?? new BuildChecksumContext();
+      spareContext = null;
+      ctx.reset(b, layers, i, starts, start, start + l._bs!.size, end);
+      let v: number;
+      try {
+        v = f.checksum!(ctx);
+      } finally {
+        ctx.reset(NO_BYTES, NO_LAYERS, 0, NO_STARTS, 0, 0, 0);
+        spareContext = ctx;
+      }
       l._bs!.vals[ci] = v;
       f.write(b, l._bs!.checksumAt![ci]!, v);
     }
@@ -228,7 +204,24 @@ export function buildLayers(layers: readonly LayerBase[], padding: (l: LayerBase
   return b;
 }
 
+const HELPERS: BuildHelpers = {
+  AUTO,
+  NO_BYTES,
+  measureItems(items, recompute, rootOff, scratch) {
+    let s = 0;
+    for (let k = 0; k < items.length; k++) s += measureItem(items[k]!, recompute, { offset: rootOff + s, scratch });
+    return s;
+  },
+  encodeCustom(f, x, position, scratch, fields, vals, i) {
+    return f.encode(x, { position, scratch, layer: earlierValues(fields, vals, i) });
+  },
+  writeHeader,
+};
+
 const NONE: readonly FieldValues[] = [];
+const NO_LAYERS: readonly LayerBase[] = [];
+const NO_STARTS: readonly number[] = [];
+let spareContext: BuildChecksumContext | null = null;
 
 // Small packets are views into a shared, zeroed slab: a fresh Uint8Array costs ~400 ns here, a
 // view ~50 ns. A slab is never reused, so views never alias; the cost is that a kept packet keeps
@@ -252,15 +245,22 @@ function allocate(size: number): Uint8Array {
 
 /** The context a checksum function gets while building; values are made only when asked for. */
 class BuildChecksumContext implements ChecksumContext {
-  constructor(
-    readonly bytes: Uint8Array,
-    private readonly layers: readonly LayerBase[],
-    private readonly i: number,
-    private readonly starts: readonly number[],
-    readonly start: number,
-    readonly headerEnd: number,
-    readonly end: number,
-  ) {}
+  bytes: Uint8Array = NO_BYTES;
+  private layers: readonly LayerBase[] = NO_LAYERS;
+  private i = 0;
+  private starts: readonly number[] = NO_STARTS;
+  start = 0;
+  headerEnd = 0;
+  end = 0;
+  reset(bytes: Uint8Array, layers: readonly LayerBase[], i: number, starts: readonly number[], start: number, headerEnd: number, end: number): void {
+    this.bytes = bytes;
+    this.layers = layers;
+    this.i = i;
+    this.starts = starts;
+    this.start = start;
+    this.headerEnd = headerEnd;
+    this.end = end;
+  }
   get layer(): FieldValues {
     return valuesOf(this.layers[this.i]!);
   }

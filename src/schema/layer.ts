@@ -64,6 +64,8 @@ export interface ProtocolDef {
   protocol: unknown;
   /** Lays out a dissected layer: compiled on first use (layout.ts). */
   layout: LayoutFn;
+  /** The generated build functions (packet/build-compile.ts), made on first build. */
+  build?: unknown;
 }
 
 /** Anything that owns a layer and wants to know when it changes. */
@@ -261,11 +263,46 @@ function compileAccessors(def: ProtocolDef, proto: object): void {
     else if (!dyn) body += ` const o = this._o + ${def.staticOff[i]};\n return ${expr};`;
     else body += ` const o = this._offs[${slot}];\n if (o < 0) return undefined;\n return ${expr};`;
     const get = new Function("H", `return function get_${f.name}() {\n ${body}\n}`)(READERS) as () => unknown;
-    const set = function (this: LayerBase, value: unknown): void {
-      this._setField(i, value);
-    };
-    Object.defineProperty(proto, f.name, { get, set, enumerable: true, configurable: false });
+    Object.defineProperty(proto, f.name, { get, set: compileSetter(def, i), enumerable: true, configurable: false });
   }
+  Object.defineProperty(proto, "set", { value: compileSet(def), writable: true, configurable: true });
+}
+
+/** Generate the setter of field `i`: what `_setField` does, with one field's normalize at its call site. */
+function compileSetter(def: ProtocolDef, i: number): (this: LayerBase, value: unknown) => void {
+  const f = def.fields[i]!;
+  const src = `return function set_${f.name}(value) {
+  let v;
+  if (value === undefined) v = undefined;
+  else {
+    try { v = F.normalize(value); } catch (e) { if (e instanceof RP) throw new FRE(D.name, ${JSON.stringify(f.name)}, value, e.message); throw e; }
+    ${f.kind === "list" ? "for (let k = 0; k < v.length; k++) v[k]._owner = this._owner;" : ""}
+  }
+  let vs = this._v;
+  if (vs === null) vs = this._v = new Array(${def.fields.length});
+  vs[${i}] = v;
+  if (this._c !== null) this._c[${i}] = undefined;
+  const owner = this._owner;
+  if (owner !== null) owner.markDirty();
+};`;
+  return new Function("D", "F", "RP", "FRE", src)(def, f, RangeProblem, FieldRangeError) as (this: LayerBase, value: unknown) => void;
+}
+
+/** Generate a protocol's `set(values)`: a switch on the field names instead of a map look-up and a shared setter. */
+function compileSet(def: ProtocolDef): (this: LayerBase, values: object) => LayerBase {
+  const cases = def.fields.map((f) => `      case ${JSON.stringify(f.name)}: this.${f.name} = values[k]; break;`).join("\n");
+  const src = `const has = Object.prototype.hasOwnProperty;
+return function set(values) {
+  for (const k in values) {
+    if (!has.call(values, k)) continue;
+    switch (k) {
+${cases}
+      default: throw new UFE(D.name, k);
+    }
+  }
+  return this;
+};`;
+  return new Function("D", "UFE", src)(def, UnknownFieldError) as (this: LayerBase, values: object) => LayerBase;
 }
 
 /**
@@ -312,6 +349,10 @@ export function makeLayerClass(def: ProtocolDef): new () => LayerBase {
       enumerable: true, configurable: true,
     });
   }
+  Object.defineProperty(proto, "set", {
+    value: function (this: LayerBase, values: object) { compile(); return this.set(values); },
+    writable: true, configurable: true,
+  });
   Object.defineProperty(proto, "toObject", {
     value: function (this: LayerBase) {
       const fn = compileToObject(def);

@@ -1,0 +1,178 @@
+/**
+ * Building, compiled: each protocol gets generated `measure` (for crafted layers) and `write`
+ * functions that do what the generic loops in build.ts do, field by field, with the field's index,
+ * size, bit position and condition written in as constants. Each call site in the generated code
+ * sees one field object, so V8 keeps it monomorphic where the generic loop sees every field class
+ * of every protocol.
+ */
+import { FieldRangeError } from "../errors.js";
+import { expressionSource } from "../schema/expression.js";
+import { AddressField, IntField_, PaddingField, type FieldImpl } from "../schema/field.js";
+import { CustomField } from "../schema/custom.js";
+import type { BuildScratch, LayerBase, ProtocolDef } from "../schema/layer.js";
+import { bindFor } from "./bind.js";
+
+/** Where a layer sits in its top-level layer while building, and that build's scratch (custom fields). */
+export interface BuildRoot {
+  /** Offset of the layer from the start of the top-level layer. */
+  readonly offset: number;
+  readonly scratch: Map<unknown, unknown>;
+}
+
+export type MeasureFn = (layer: LayerBase, next: ProtocolDef | undefined, recompute: boolean, root: BuildRoot | undefined) => BuildScratch;
+export type WriteFn = (layer: LayerBase, b: Uint8Array, off: number) => void;
+
+/** What the generated code calls back for the unusual kinds (lists, custom encodings). */
+export interface BuildHelpers {
+  readonly AUTO: symbol;
+  readonly NO_BYTES: Uint8Array;
+  measureItems(items: LayerBase[], recompute: boolean, rootOff: number, scratch: Map<unknown, unknown>): number;
+  encodeCustom(f: CustomField, x: unknown, position: number, scratch: Map<unknown, unknown>, fields: readonly FieldImpl[], vals: unknown[], i: number): Uint8Array;
+  writeHeader(layer: LayerBase, b: Uint8Array, off: number): void;
+}
+
+/** Return the generated build functions of a protocol, made on first use (kept on the protocol). */
+export function buildFunctions(def: ProtocolDef, h: BuildHelpers): { measure: MeasureFn; write: WriteFn } {
+  let c = def.build as { measure: MeasureFn; write: WriteFn } | undefined;
+  if (c === undefined) {
+    c = { measure: compileMeasure(def, h), write: compileWrite(def, h) };
+    def.build = c;
+  }
+  return c;
+}
+
+/**
+ * Inline code writing integer `v` of field `i` at `at`, for the common shapes (big-endian 1, 2 or
+ * 4 bytes; bit fields within 3 bytes), as IntField_.write does; undefined for the rest.
+ */
+function intWrite(f: IntField_, i: number, at: string): string | undefined {
+  if (f.constructor !== IntField_) return undefined;
+  const byte = (k: number): string => `b[${at}${k === 0 ? "" : ` + ${k}`}]`;
+  if (f.bits) {
+    const last = f.bitShift + f.bits;
+    const n = (last + 7) >> 3;
+    if (n > 3) return undefined;
+    const shift = n * 8 - last;
+    const mask = (((1 << f.bits) - 1) << shift) >>> 0;
+    let acc = byte(0);
+    for (let k = 1; k < n; k++) acc = `((${acc} << 8) | ${byte(k)})`;
+    let out = `{ let acc = (${acc} & ${~mask}) | ((v << ${shift}) & ${mask});`;
+    for (let k = n - 1; k >= 0; k--) out += ` ${byte(k)} = acc & 255;${k > 0 ? " acc >>>= 8;" : ""}`;
+    return `${out} }`;
+  }
+  if (f.little) return undefined;
+  switch (f.size) {
+    case 1: return `${byte(0)} = v;`;
+    case 2: return `${byte(0)} = v >>> 8; ${byte(1)} = v & 255;`;
+    case 4: return `${byte(0)} = v >>> 24; ${byte(1)} = (v >>> 16) & 255; ${byte(2)} = (v >>> 8) & 255; ${byte(3)} = v & 255;`;
+    default: return undefined;
+  }
+}
+
+/** A condition as inline code over `layer`, or a call of the field's function. */
+function whenCode(f: FieldImpl, i: number): string {
+  const js = expressionSource.get(f.when!);
+  return js === undefined ? `!!F[${i}].when(layer)` : `!!(${js.replace(/Number\(l\./g, "Number(layer.")})`;
+}
+
+function compileMeasure(def: ProtocolDef, h: BuildHelpers): MeasureFn {
+  const fields = def.fields;
+  const n = fields.length;
+  const L: string[] = [];
+  L.push("const set = layer._v;");
+  L.push("const match = next !== undefined ? BIND(D, next) : undefined;");
+  L.push(`const vals = new Array(${n});`);
+  L.push(`const present = new Array(${n});`);
+  L.push("let pos = 0, bitRun = 0, x, here, enc;");
+  L.push("let scratch = root === undefined ? undefined : root.scratch;");
+  L.push("const rootOff = root === undefined ? 0 : root.offset;");
+  for (let i = 0; i < n; i++) {
+    const f = fields[i]!;
+    L.push(`x = set !== null ? set[${i}] : undefined;`);
+    L.push("here = true;");
+    const cond = f.when !== undefined ? whenCode(f, i) : undefined;
+    L.push("if (x === undefined) {");
+    if (cond !== undefined) L.push(`  here = ${cond};`);
+    L.push("  if (here) {");
+    if (f.auto !== undefined) L.push("    x = H.AUTO;");
+    else {
+      L.push(`    if (match !== undefined && match.has(${i})) x = match.get(${i});`);
+      if (f.required) L.push(`    else throw new RANGE(D.name, ${JSON.stringify(f.name)}, undefined, "is required");`);
+      // Unset padding is computed below; its default would only be replaced.
+      else if (f instanceof PaddingField) L.push("    else x = H.NO_BYTES;");
+      else L.push(`    else x = F[${i}].defaultValue();`);
+    }
+    L.push("  }");
+    L.push("}");
+    if (cond !== undefined) L.push(`else here = ${cond};`);
+    L.push(`present[${i}] = here;`);
+    L.push(`vals[${i}] = here ? x : undefined;`);
+    L.push("if (here) {");
+    if (f.bits) {
+      L.push(`  bitRun += ${f.bits};`);
+      L.push("  if (bitRun % 8 === 0) { pos += bitRun / 8; bitRun = 0; }");
+    } else if (f.kind === "list") {
+      L.push(`  if (x.length > 0) { if (scratch === undefined) scratch = new Map(); pos += H.measureItems(x, recompute, rootOff + pos, scratch); }`);
+    } else if (f instanceof CustomField) {
+      L.push("  if (scratch === undefined) scratch = new Map();");
+      L.push(`  const e = H.encodeCustom(F[${i}], x, rootOff + pos, scratch, F, vals, ${i});`);
+      L.push(`  if (enc === undefined) enc = new Array(${n});`);
+      L.push(`  enc[${i}] = e;`);
+      L.push("  pos += e.length;");
+    } else if (f instanceof PaddingField) {
+      L.push(`  if (set === null || set[${i}] === undefined) {`);
+      L.push(`    const padLength = F[${i}].padAt(pos);`);
+      L.push(`    const pad = padLength === 0 ? H.NO_BYTES : new Uint8Array(padLength);`);
+      L.push(`    vals[${i}] = pad;`);
+      L.push("    pos += pad.length;");
+      L.push(`  } else pos += F[${i}].sizeOf(x);`);
+    } else if (f instanceof IntField_ || f instanceof AddressField) {
+      L.push(`  pos += ${f.size};`);
+    } else {
+      L.push(`  pos += x === H.AUTO ? ${f.size} : F[${i}].sizeOf(x);`);
+    }
+    L.push("}");
+  }
+  L.push("const bs = { vals, present, size: pos };");
+  L.push("if (enc !== undefined) bs.enc = enc;");
+  L.push("layer._bs = bs;");
+  L.push("return bs;");
+  const src = `return function measure_${def.name}(layer, next, recompute, root) {\n${L.join("\n")}\n};`;
+  return new Function("D", "F", "H", "BIND", "RANGE", src)(def, fields, h, bindFor, FieldRangeError) as MeasureFn;
+}
+
+function compileWrite(def: ProtocolDef, h: BuildHelpers): WriteFn {
+  const fields = def.fields;
+  const L: string[] = [];
+  L.push("const bs = layer._bs;");
+  L.push("const present = bs.present, vals = bs.vals;");
+  L.push("let pos = off, v;");
+  for (let i = 0; i < fields.length; i++) {
+    const f = fields[i]!;
+    L.push(`if (present[${i}]) {`);
+    L.push(`  v = vals[${i}];`);
+    if (f.bits) {
+      L.push(`  const at = pos + ${def.bitByte[i]};`);
+      if (f.auto === "checksum") L.push(`  (bs.checksumAt ??= [])[${i}] = at;`);
+      L.push(`  ${intWrite(f as IntField_, i, "at") ?? `F[${i}].write(b, at, v);`}`);
+      L.push(`  pos += ${def.advance[i]};`);
+    } else {
+      if (f.auto === "checksum") L.push(`  (bs.checksumAt ??= [])[${i}] = pos;`);
+      if (f.kind === "list") {
+        L.push("  for (let k = 0; k < v.length; k++) { const item = v[k]; H.writeHeader(item, b, pos); pos += item._bs.size; }");
+      } else if (f instanceof CustomField) {
+        L.push(`  const e = bs.enc !== undefined ? bs.enc[${i}] : undefined;`);
+        L.push(`  if (e !== undefined) { b.set(e, pos); pos += e.length; } else { F[${i}].write(b, pos, v); pos += F[${i}].sizeOf(v); }`);
+      } else if (f instanceof IntField_ || f instanceof AddressField) {
+        L.push(`  ${(f instanceof IntField_ ? intWrite(f, i, "pos") : undefined) ?? `F[${i}].write(b, pos, v);`}`);
+        L.push(`  pos += ${f.size};`);
+      } else {
+        L.push(`  F[${i}].write(b, pos, v);`);
+        L.push(`  pos += F[${i}].sizeOf(v);`);
+      }
+    }
+    L.push("}");
+  }
+  const src = `return function write_${def.name}(layer, b, off) {\n${L.join("\n")}\n};`;
+  return new Function("D", "F", "H", src)(def, fields, h) as WriteFn;
+}
