@@ -10,13 +10,18 @@ import * as api from "../index.js";
 import { protocolsIn } from "../filter/index.js";
 import type { AnyProtocol } from "../schema/protocol.js";
 
+/** Defined (as true) by the bundler; undeclared in the unbundled modules. */
+declare const __WIRECRAFT_BUNDLE__: boolean | undefined;
+
 /** Import every protocol module and each user module; return every protocol they export. */
 export async function loadProtocols(userModules: readonly string[] = []): Promise<AnyProtocol[]> {
   const modules: object[] = [api];
   const dir = new URL("../protocols/", import.meta.url);
   let files: string[] = [];
   try {
-    files = readdirSync(dir).filter((f) => f.endsWith(".js") && !f.endsWith(".test.js")).sort();
+    // In the bundle (scripts/bundle.mjs) every protocol module is inside already; loading the
+    // unbundled files beside it would make second copies of each protocol.
+    if (typeof __WIRECRAFT_BUNDLE__ === "undefined") files = readdirSync(dir).filter((f) => f.endsWith(".js") && !f.endsWith(".test.js")).sort();
   } catch {
     // no protocols folder beside us: the API's exports are all there is
   }
