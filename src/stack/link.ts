@@ -9,14 +9,30 @@ import { seededRandom } from "../packet/fuzz.js";
 import type { Clock } from "./clock.js";
 import type { Link as LiveLink } from "../live/link.js";
 
+/** What a link knows or is told about one frame (see LINK-OFFLOAD.md). */
+export interface FrameMeta {
+  /**
+   * Sending: the TCP payload bytes per wire segment of a frame larger than the MTU, which the link
+   * cuts (GSO/TSO). Receiving: the segment size of a frame the kernel coalesced (GRO/GSO).
+   */
+  readonly segmentSize?: number;
+  /** Receiving: the link verified or completed the transport checksum. */
+  readonly checksumVerified?: boolean;
+}
+
 /** A link the stack sends frames on and receives frames from. */
 export interface FrameLink {
   /** The largest frame payload the link carries (the IP MTU; Ethernet header not counted). */
   readonly mtu: number;
+  /**
+   * The largest IP datagram of one TCP segment the link accepts beyond `mtu` and cuts into
+   * `segmentSize` pieces itself (segmentation offload); absent: nothing larger than `mtu`.
+   */
+  readonly gsoMax?: number;
   /** Send one frame; the link copies or keeps it (the stack does not touch it again). */
-  send(frame: Uint8Array): void;
+  send(frame: Uint8Array, meta?: FrameMeta): void;
   /** Install the function that receives frames (one receiver; a later call replaces it). */
-  setReceiver(receiver: ((frame: Uint8Array) => void) | undefined): void;
+  setReceiver(receiver: ((frame: Uint8Array, meta?: FrameMeta) => void) | undefined): void;
   /** Detach; frames are no longer delivered. */
   close(): void;
 }
