@@ -17,7 +17,7 @@ test("stack --help documents every option; bad usage exits 2", () => {
   const h = wirecraft(["stack", "--help"]);
   assert.equal(h.status, 0);
   assert.equal(h.stdout, STACK_HELP);
-  for (const o of ["--tap", "--mac", "--ipv4", "--gateway", "--dhcp", "--services", "--host", "--probe", "--mtu", "--duration", "--verbose", "--help"]) {
+  for (const o of ["--tap", "--mac", "--ipv4", "--gateway", "--dhcp", "--services", "--host", "--probe", "--mtu", "--offload", "--duration", "--verbose", "--help"]) {
     assert.ok(h.stdout.includes(`${o} `) || h.stdout.includes(`${o}\n`), `help mentions ${o}`);
   }
   assert.equal(wirecraft(["help", "stack"]).stdout, STACK_HELP);
@@ -26,7 +26,8 @@ test("stack --help documents every option; bad usage exits 2", () => {
     [[], /--tap NAME is required/],
     [["--tap", "x", "--ipv4", "10.0.0.300/24"], /10\.0\.0\.300/],
     [["--tap", "x", "--mac", "02:00"], /--mac: not a MAC/],
-    [["--tap", "x", "--services", "echo,chargen"], /unknown service "chargen"/],
+    [["--tap", "x", "--services", "echo,gopher"], /unknown service "gopher"/],
+    [["--tap", "x", "--offload", "gso"], /--offload/],
     [["--tap", "x", "--mtu", "100"], /--mtu/],
     [["--tap", "x", "--duration", "0"], /--duration/],
     [["--tap", "x", "--bogus"], /bogus/],
