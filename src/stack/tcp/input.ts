@@ -239,6 +239,7 @@ function ack(c: Connection, seg: Segment): boolean {
     if (c.sndWnd > 0) { c.persistTimer.clear(); c.persistBackoff = 0; }
   }
   if (seqGt(a, c.sndUna)) newAck(c, seg, now);
+  else if (c.inRecovery && c.sackOk) lostRetransmission(c);
   else if (a === c.sndUna) {
     // RFC 5681 2: a duplicate ACK carries no data, no SYN/FIN, the same window, with data outstanding.
     const dup = c.flightSize > 0 && seg.data.length === 0 && !(seg.flags & (Flag.SYN | Flag.FIN)) && c.sndWnd === oldWnd;
@@ -274,6 +275,7 @@ function newAck(c: Connection, seg: Segment, now: number): void {
   c.sendBuffer.consume(acked);
   const flight = c.flightSize;
   c.sndUna = a;
+  c.unaRetransmitMark = undefined;
   if (seqLt(c.sndNxt, a)) c.sndNxt = a;
   c.backoffCount = 0;
   if (c.inRecovery) {
@@ -301,11 +303,33 @@ function newAck(c: Connection, seg: Segment, now: number): void {
   c.user?.onSendSpace();
 }
 
+/**
+ * A retransmission of the first hole that was lost too (as Linux's RACK would see it): SACKs
+ * cover more than three segments of data sent after it, yet SND.UNA has not moved. Resend it
+ * rather than wait for the retransmission timer.
+ */
+function lostRetransmission(c: Connection): void {
+  const mark = c.unaRetransmitMark;
+  const top = c.scoreboard.highestSacked;
+  if (mark === undefined || top === undefined) return;
+  if (seqGt(top, seqAdd(mark, 3 * c.effectiveMss))) {
+    c.host.stats.count("tcp.lostRetransmit");
+    retransmit(c, c.sndUna, c.effectiveMss);
+    c.unaRetransmitMark = c.sndMax;
+  }
+}
+
 function duplicateAck(c: Connection, now: number): void {
   c.dupAcks++;
   c.host.stats.count("tcp.dupAck");
   if (c.inRecovery) return; // the output that follows sends what the pipe allows
-  const lost = c.sackOk ? c.dupAcks >= 3 || c.scoreboard.isLost(c.sndUna) : c.dupAcks === 3;
+  // RFC 5827 early retransmit: with fewer than four segments outstanding and nothing new to
+  // send, fewer duplicate ACKs are enough (one less than the segments outstanding).
+  const mss = c.effectiveMss;
+  const outstanding = Math.ceil(c.flightSize / mss);
+  const nothingNew = c.sendBuffer.length <= seqDiff(c.sndMax, c.sndUna) || c.sndWnd <= c.flightSize;
+  const threshold = outstanding < 4 && nothingNew ? Math.max(1, outstanding - 1) : 3;
+  const lost = c.sackOk ? c.dupAcks >= threshold || c.scoreboard.isLost(c.sndUna) : c.dupAcks === threshold;
   // RFC 6582 3.2 (2): not again for losses of data sent before the last recovery ended.
   // RFC 6582 3.2 (2) and RFC 6675 5: not again for data sent before the last recovery point.
   if (!lost || seqLt(c.sndUna, c.recoveryPoint)) return;

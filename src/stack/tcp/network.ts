@@ -11,6 +11,7 @@ import { IpProtocol } from "../../protocols/ipv4.js";
 import { IcmpType, IcmpUnreachableCode } from "../../protocols/icmp.js";
 import { TCP } from "../../protocols/tcp.js";
 import type { AnyLayer } from "../../schema/protocol.js";
+import { Raw } from "../../protocols/raw.js";
 import type { Arrival, Ipv4, Ipv4Layer } from "../ipv4.js";
 import type { Icmp, IcmpErrorInfo } from "../icmp.js";
 import type { Interface } from "../interface.js";
@@ -72,6 +73,10 @@ export interface TcpNetwork {
   gsoMax(): number | undefined;
   /** Send a segment (its layers after the IP header; the checksum is computed over the pseudo-header); return a failure code. */
   send(local: string, remote: string, layers: readonly AnyLayer[], segmentSize?: number): string | undefined;
+  /** Return the unfolded ones'-complement sum of the pseudo-header's two addresses (RFC 9293 3.1; RFC 8200 8.1). */
+  pseudoHeaderSum(local: string, remote: string): number;
+  /** Send a segment written by `writeSegment` (checksum filled in); return a failure code. */
+  sendBytes(local: string, remote: string, segment: Uint8Array, segmentSize?: number): string | undefined;
 }
 
 /** What the TCP layer gives a network to deliver into. */
@@ -86,6 +91,8 @@ export class Ipv4Network implements TcpNetwork {
   readonly ipHeaderLength = 20;
   readonly anyAddress = "0.0.0.0";
   private receiver: TcpReceiver | undefined;
+  /** Addresses as numbers, for the few peers in use (text to number is costly per segment). */
+  private readonly numbers = new Map<string, number>();
 
   constructor(private readonly ipv4: Ipv4, icmp: Icmp, private readonly iface: Interface, private readonly stats: Stats) {
     icmp.onError(IpProtocol.TCP, (e) => this.icmpError(e));
@@ -128,7 +135,27 @@ export class Ipv4Network implements TcpNetwork {
   }
 
   send(local: string, remote: string, layers: readonly AnyLayer[], segmentSize?: number): string | undefined {
-    return this.ipv4.send({ src: ipv4ToNumber(local), dst: ipv4ToNumber(remote)!, protocol: IpProtocol.TCP, payload: layers, segmentSize });
+    return this.ipv4.send({ src: this.number(local), dst: this.number(remote), protocol: IpProtocol.TCP, payload: layers, segmentSize });
+  }
+
+  sendBytes(local: string, remote: string, segment: Uint8Array, segmentSize?: number): string | undefined {
+    return this.ipv4.send({ src: this.number(local), dst: this.number(remote), protocol: IpProtocol.TCP, payload: [Raw({ data: segment })], segmentSize });
+  }
+
+  pseudoHeaderSum(local: string, remote: string): number {
+    const a = this.number(local);
+    const b = this.number(remote);
+    return (a >>> 16) + (a & 0xffff) + (b >>> 16) + (b & 0xffff);
+  }
+
+  private number(address: string): number {
+    let n = this.numbers.get(address);
+    if (n === undefined) {
+      n = ipv4ToNumber(address) ?? 0;
+      if (this.numbers.size >= 1024) this.numbers.clear();
+      this.numbers.set(address, n);
+    }
+    return n;
   }
 
   /** Handle a received IPv4 datagram carrying TCP: check lengths and checksum, hand it on. */

@@ -2,12 +2,10 @@
  * Sending (RFC 9293 3.8.6, 3.10.2; RFC 5681; RFC 6675): what may go out now given the peer's
  * window, the congestion window, Nagle's algorithm (RFC 9293 3.7.4) and sender-side silly
  * window avoidance (3.8.6.2.1); the window we advertise with receiver-side SWS avoidance
- * (3.8.6.2.2); segments built through the `TCP` protocol definition.
+ * (3.8.6.2.2). Segments are written by `wire.ts` (checked against the `TCP` definition).
  */
-import { TCP } from "../../protocols/tcp.js";
-import { Raw } from "../../protocols/raw.js";
-import type { AnyLayer } from "../../schema/protocol.js";
-import { buildOptions, type OptionsToSend } from "./options.js";
+import type { OptionsToSend } from "./options.js";
+import { writeSegment } from "./wire.js";
 import { seqAdd, seqDiff, seqGt, seqLeq, seqLt, seqMax } from "./seq.js";
 import { Flag } from "./types.js";
 import type { Connection } from "./tcb.js";
@@ -36,12 +34,10 @@ export function emit(c: Connection, seq: number, ack: number, flags: number, dat
   if (flags & Flag.SYN) window = Math.min(0xffff, c.receiveBuffer);
   else if (flags & Flag.RST && !(flags & Flag.ACK)) window = 0;
   else window = advertiseWindow(c);
-  const layers: AnyLayer[] = [TCP({
-    srcPort: c.localPort, dstPort: c.remotePort, seq: seq >>> 0, ack: (flags & Flag.ACK) !== 0 ? ack >>> 0 : 0, flags, window,
-    options: buildOptions(opts),
-  })];
-  if (data !== undefined && data.length > 0) layers.push(Raw({ data }));
-  const failure = c.net.send(c.localAddress, c.remoteAddress, layers, segmentSize);
+  const bytes = writeSegment({
+    srcPort: c.localPort, dstPort: c.remotePort, seq, ack: (flags & Flag.ACK) !== 0 ? ack : 0, flags, window, options: opts, data,
+  }, c.pseudoSum);
+  const failure = c.net.sendBytes(c.localAddress, c.remoteAddress, bytes, segmentSize);
   const stats = c.host.stats;
   if (failure !== undefined) stats.count(`tcp.sendFailed.${failure}`);
   stats.count("tcp.tx");
@@ -116,14 +112,15 @@ function sendData(c: Connection, seq: number, len: number, withFin: boolean): nu
   return len + (withFin ? 1 : 0);
 }
 
-/** Retransmit up to `len` bytes from `seq` (the FIN too when the range reaches it). */
-export function retransmit(c: Connection, seq: number, len: number): void {
+/** Retransmit up to `len` bytes from `seq` (the FIN too when the range reaches it); `rescue`: RFC 6675 rule 4 (HighRxt unchanged). */
+export function retransmit(c: Connection, seq: number, len: number, rescue = false): void {
   const off = seqDiff(seq, c.sndUna);
   const dataLen = Math.max(0, Math.min(len, c.sendBuffer.length - off));
   const fin = c.finSeq !== undefined && seqAdd(seq, dataLen) === c.finSeq && !c.finAckSeen;
   if (dataLen === 0 && !fin) return;
   sendData(c, seq, dataLen, fin);
-  c.highRxt = seqMax(c.highRxt, seqAdd(seq, dataLen + (fin ? 1 : 0)));
+  if (seq === c.sndUna) c.unaRetransmitMark = c.sndMax;
+  if (!rescue) c.highRxt = seqMax(c.highRxt, seqAdd(seq, dataLen + (fin ? 1 : 0)));
 }
 
 /** Whether our FIN is still to be sent at `seq` (all data before it sent). */
@@ -145,7 +142,9 @@ export function output(c: Connection, afterTimeout = false): void {
     const off = seqDiff(c.sndNxt, c.sndUna);
     const dataLen = c.sendBuffer.length;
     const avail = dataLen - off;
-    let limit = Math.min(c.sndWnd, c.cc.cwnd) - off;
+    // RFC 3042 limited transmit: the first two duplicate ACKs each let one new segment out.
+    const extra = c.inRecovery ? 0 : Math.min(c.dupAcks, 2) * mss;
+    let limit = Math.min(c.sndWnd, c.cc.cwnd + extra) - off;
     if (c.inRecovery) {
       // NewReno without SACK: each duplicate ACK is a segment that left the network.
       const pipe = Math.max(0, c.flightSize - c.dupAcks * mss);
@@ -158,6 +157,17 @@ export function output(c: Connection, afterTimeout = false): void {
       return;
     }
     const isNew = !seqLt(c.sndNxt, c.sndMax);
+    if (!isNew && c.sackOk && len > 0) {
+      // Going back after a time-out: skip what the peer SACKed (kept, as Linux does).
+      const skip = sackedSkip(c, c.sndNxt, len);
+      if (skip.jump > 0) { c.sndNxt = seqAdd(c.sndNxt, skip.jump); continue; }
+      if (skip.len < len) {
+        const used = sendData(c, c.sndNxt, skip.len, false);
+        c.sndNxt = seqAdd(c.sndNxt, used);
+        if (afterTimeout) return;
+        continue;
+      }
+    }
     if (len > 0 && !afterTimeout && isNew) {
       // Sender SWS avoidance: a segment shorter than the MSS that the window cut short waits,
       // unless it is at least half the largest window the peer offered.
@@ -175,6 +185,16 @@ export function output(c: Connection, afterTimeout = false): void {
     if (seqGt(c.sndNxt, c.sndMax)) c.sndMax = c.sndNxt;
     if (fin || afterTimeout) return;
   }
+}
+
+/** How far `seq` is inside a SACKed range (`jump`), or how many bytes from it are not SACKed (`len`, at most `len`). */
+function sackedSkip(c: Connection, seq: number, len: number): { jump: number; len: number } {
+  let n = len;
+  for (const [left, right] of c.scoreboard.ranges()) {
+    if (seqLeq(left, seq) && seqLt(seq, right)) return { jump: seqDiff(right, seq), len: 0 };
+    if (seqGt(left, seq)) n = Math.min(n, seqDiff(left, seq));
+  }
+  return { jump: 0, len: n };
 }
 
 /** RFC 6675 5 (C): while the pipe leaves room for a segment, send what NextSeg() says. */
@@ -206,9 +226,9 @@ function sackRecoveryOutput(c: Connection): void {
       c.sndNxt = c.sndMax;
     } else {
       const before = c.highRxt;
+      if (next.rule === 4) { c.rescueRxt = next.seq; retransmit(c, next.seq, Math.min(mss, span), true); return; }
       retransmit(c, next.seq, Math.min(mss, span));
-      if (next.rule === 4) c.rescueRxt = c.highRxt;
-      if (c.highRxt === before && next.rule !== 4) return; // nothing sent: avoid spinning
+      if (c.highRxt === before) return; // nothing sent: avoid spinning
     }
   }
 }

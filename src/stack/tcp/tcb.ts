@@ -102,6 +102,8 @@ export class Connection implements FourTuple {
   recoveryPoint = 0;
   highRxt = 0;
   rescueRxt: number | undefined;
+  /** SND.MAX when the segment at SND.UNA was last retransmitted (lost-retransmission detection). */
+  unaRetransmitMark: number | undefined;
   /** Consecutive time-outs of the segment at SND.UNA (reset by new ACKs). */
   backoffCount = 0;
   retransmits = 0;
@@ -152,7 +154,11 @@ export class Connection implements FourTuple {
     this.persistTimer = new ConnectionTimer(clock, () => this.onPersist());
     this.stateTimer = new ConnectionTimer(clock, () => this.onStateTimeout());
     this.lastReceived = clock.now();
+    this.pseudoSum = net.pseudoHeaderSum(localAddress, remoteAddress);
   }
+
+  /** The pseudo-header's address sum of every segment we send. */
+  readonly pseudoSum: number;
 
   /** Return the table key of a four-tuple. */
   static key(family: string, localAddress: string, localPort: number, remoteAddress: string, remotePort: number): string {
@@ -365,6 +371,7 @@ export class Connection implements FourTuple {
     }
     this.backoffCount++;
     this.timeouts++;
+    if (process.env.TCPDEBUG) console.log("RTO", this.now, this.state, JSON.stringify({ una: this.sndUna - this.iss, nxt: this.sndNxt - this.iss, max: this.sndMax - this.iss, rec: this.inRecovery, rp: this.recoveryPoint - this.iss, hr: this.highRxt - this.iss, cwnd: this.cc.cwnd, wnd: this.sndWnd, dup: this.dupAcks, pipe: this.scoreboard.pipe(this.sndUna, this.sndMax, this.highRxt), ranges: this.scoreboard.ranges().map(([a, b]) => [a - this.iss, b - this.iss]), rto: this.rtt.rto, backoff: this.backoffCount }));
     this.host.stats.count("tcp.timeout");
     this.rtt.backoff();
     this.rttSeq = undefined;
@@ -377,7 +384,6 @@ export class Connection implements FourTuple {
     this.inRecovery = false;
     this.dupAcks = 0;
     this.recoveryPoint = this.sndMax;
-    this.scoreboard.reset(this.sndUna);
     // Go back N: resend from SND.UNA as the (one-segment) congestion window allows.
     this.sndNxt = this.sndUna;
     this.rtoTimer.set(this.rtt.rto);
