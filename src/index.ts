@@ -122,3 +122,12 @@ export { startServices, ServicePort } from "./stack/services.js";
 export type { ServiceName, Services } from "./stack/services.js";
 export { DnsResolver, DnsError } from "./stack/dns.js";
 export type { DnsConfig, VlanConfig } from "./stack/config.js";
+// TCP loss recovery and congestion control (pure algorithms; see docs/tcp.md).
+export { RttEstimator } from "./stack/tcp/rtt.js";
+export type { RttOptions } from "./stack/tcp/rtt.js";
+export { congestionControls, initialWindow, INFINITE_SSTHRESH } from "./stack/tcp/congestion.js";
+export type { CongestionControl, CongestionControlFactory, CongestionControlName } from "./stack/tcp/congestion.js";
+export { Cubic } from "./stack/tcp/cubic.js";
+export type { CubicOptions } from "./stack/tcp/cubic.js";
+export { SackScoreboard } from "./stack/tcp/scoreboard.js";
+export type { NextSegment } from "./stack/tcp/scoreboard.js";
