@@ -231,8 +231,9 @@ const t0 = Date.now();
 const v = want("veth") ? await veth() : {};
 const raw = want("tap") ? await tapRaw() : {};
 const hasTcp = want("tcp");
-const off = hasTcp ? await tapTcp(false) : { ping: want("tap") ? await tapPing(false) : undefined };
-const on = hasTcp ? await tapTcp(true) : { ping: want("tap") ? await tapPing(true) : undefined };
+const modes = process.env.BENCH_OFFLOAD ?? "both"; // "on", "off" or "both" (for profiling one)
+const off = modes === "on" ? {} : hasTcp ? await tapTcp(false) : { ping: want("tap") ? await tapPing(false) : undefined };
+const on = modes === "off" ? {} : hasTcp ? await tapTcp(true) : { ping: want("tap") ? await tapPing(true) : undefined };
 
 add("bulk TCP into the receiver under test, offloads off", fmtG(v["bulk off in"]), fmtG(off.bulkIn));
 add("bulk TCP out of it, offloads off", fmtG(v["bulk off out"]), fmtG(off.bulkOut));
