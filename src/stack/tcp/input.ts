@@ -127,9 +127,20 @@ function synchronized(c: Connection, seg: Segment): void {
   if (len === 0) acceptable = rcvWnd === 0 ? seg.seq === c.rcvNxt : inWindow(seg.seq, c.rcvNxt, rcvWnd);
   else acceptable = rcvWnd > 0 && (inWindow(seg.seq, c.rcvNxt, rcvWnd) || inWindow(seqAdd(seg.seq, len - 1), c.rcvNxt, rcvWnd));
   if (f & Flag.RST) { rst(c, seg, rcvWnd); return; }
+  // A retransmitted SYN in SYN-RECEIVED: answer with our SYN-ACK again.
+  if (c.state === "SYN-RECEIVED" && f & Flag.SYN && seg.seq === c.irs) { sendSyn(c); return; }
+  // Fourth: SYN in a synchronized state, whatever its sequence number (RFC 5961 4.2): challenge ACK.
+  if (f & Flag.SYN) {
+    if (c.state === "SYN-RECEIVED" && !c.active) {
+      // RFC 9293 3.10.7.4: a passive open goes back to LISTEN (here: the half-open TCB goes).
+      c.terminate();
+      return;
+    }
+    if (c.state === "TIME-WAIT") { sendAck(c); return; }
+    challengeAck(c);
+    return;
+  }
   if (!acceptable) {
-    // A retransmitted SYN in SYN-RECEIVED: answer with our SYN-ACK again.
-    if (c.state === "SYN-RECEIVED" && f & Flag.SYN && seg.seq === c.irs) { sendSyn(c); return; }
     c.host.stats.drop("tcpOutOfWindow", `${c.state} seq ${seg.seq} rcv.nxt ${c.rcvNxt} wnd ${rcvWnd}`);
     if (c.state === "TIME-WAIT" && f & Flag.FIN) c.stateTimer.set(c.host.config.timeWait);
     // Our ACK tells the sender what we expect (and answers keep-alive and window probes).
@@ -137,16 +148,6 @@ function synchronized(c: Connection, seg: Segment): void {
     return;
   }
   c.heard();
-  // Fourth: SYN in a synchronized state (RFC 5961 4.2): challenge ACK.
-  if (f & Flag.SYN) {
-    if (c.state === "SYN-RECEIVED" && !c.active) {
-      // RFC 9293 3.10.7.4: a passive open goes back to LISTEN (here: the half-open TCB goes).
-      c.terminate();
-      return;
-    }
-    challengeAck(c);
-    return;
-  }
   if (!(f & Flag.ACK)) { c.host.stats.drop("tcpNoAck"); return; }
   // Timestamps: TS.Recent (RFC 7323 4.3).
   if (c.tsOk && o.tsValue !== undefined && seqLeq(seg.seq, c.lastAckSent) && seqGeq(seqAdd(seg.seq, len), c.lastAckSent)) {

@@ -13,6 +13,12 @@ import type { Connection } from "./tcb.js";
 import type { ConnectionUser, TcpInfo } from "./types.js";
 import type { AddressFamily } from "./network.js";
 
+const NO_CONNECTION: TcpInfo = Object.freeze({
+  state: "CLOSED", mss: 0, sendWindowScale: undefined, receiveWindowScale: undefined, sack: false, timestamps: false,
+  srtt: undefined, rttvar: undefined, rto: 0, cwnd: 0, ssthresh: 0, retransmits: 0, timeouts: 0, congestion: "",
+  sendWindow: 0, receiveWindow: 0, bytesInFlight: 0, inRecovery: false,
+});
+
 /** Options of a socket (as `net.Socket`'s, in part). */
 export interface TcpSocketOptions {
   /** Keep the writable side open after the peer's FIN (default false, as net). */
@@ -107,9 +113,9 @@ export class TcpSocket extends Duplex {
     return "closed";
   }
 
-  /** Return the connection's state and negotiated parameters (see `TcpInfo`); undefined before a connection exists. */
-  tcpInfo(): TcpInfo | undefined {
-    return this.conn?.info() ?? this.lastInfo;
+  /** Return the connection's state and negotiated parameters (see `TcpInfo`; state CLOSED before a connection exists). */
+  tcpInfo(): TcpInfo {
+    return this.conn?.info() ?? this.lastInfo ?? NO_CONNECTION;
   }
 
   // ---- options ----

@@ -290,7 +290,7 @@ export class Connection implements FourTuple {
   windowUpdate(): void {
     if (!this.isSynchronized() || this.finReceived) return;
     const offered = seqDiff(this.rcvAdv, this.rcvNxt);
-    const possible = this.receiveBuffer - (this.user?.unread() ?? 0);
+    const possible = Math.min(this.receiveBuffer - (this.user?.unread() ?? 0), 0xffff * 2 ** this.rcvWscale);
     if (possible - offered >= Math.min(this.receiveBuffer / 2, 2 * this.effectiveMss)) sendAck(this);
   }
 
