@@ -40,28 +40,46 @@ const rows = [];
 const notes = [];
 const add = (what, kernel, ours, unit) => { rows.push({ what, kernel, ours, unit }); console.error(`  ${what}: kernel ${kernel ?? "—"} / stack ${ours ?? "—"}`); };
 
-/** A Node 1-byte ping-pong client: round trips per second over `seconds` (used for both peers). */
+/** A Node 1-byte ping-pong client over `conns` connections: round trips per second over `seconds` (used for both peers). */
 const PINGPONG_CLIENT = `
-  const net = require("net"); const [host, port, secs] = process.argv.slice(1);
-  const s = net.connect({ host, port: Number(port) }, () => {
-    s.setNoDelay(true); let n = 0; const end = Date.now() + Number(secs) * 1000; const b = Buffer.from("x");
-    s.on("data", (d) => { n += d.length; if (Date.now() < end) s.write(b); else { console.log(JSON.stringify({ n, secs: Number(secs) })); process.exit(0); } });
-    s.write(b);
-  });
-  s.on("error", (e) => { console.error(e.message); process.exit(1); });`;
+  const net = require("net"); const [host, port, secs, conns] = process.argv.slice(1);
+  let n = 0; const end = Date.now() + Number(secs) * 1000; const b = Buffer.from("x");
+  setTimeout(() => { console.log(JSON.stringify({ n, secs: Number(secs) })); process.exit(0); }, Number(secs) * 1000);
+  for (let i = 0; i < Number(conns ?? 1); i++) {
+    const s = net.connect({ host, port: Number(port) }, () => {
+      s.setNoDelay(true);
+      s.on("data", (d) => { n += d.length; if (Date.now() < end) s.write(b); });
+      s.write(b);
+    });
+    s.on("error", (e) => { console.error(e.message); process.exit(1); });
+  }`;
 const PINGPONG_SERVER = `
   const net = require("net"); net.createServer((c) => { c.setNoDelay(true); c.on("data", (d) => c.write(d)); }).listen(Number(process.argv[1]), () => console.log("listening"));`;
 
-async function pingAvg(ns, address, count = 300) {
-  const r = await inNs(ns, ["ping", "-n", "-q", "-c", String(count), "-i", "0.002", "-W", "1", address]);
+/** Average ping RTT: 300 pings 2 ms apart (the peer idles between them), or 2000 adaptive ones (-A: the next as soon as the reply is in). */
+async function pingAvg(ns, address, adaptive = false) {
+  const r = await inNs(ns, ["ping", "-n", "-q", ...(adaptive ? ["-A", "-c", "2000"] : ["-c", "300", "-i", "0.002"]), "-W", "1", address]);
   const m = /= [\d.]+\/([\d.]+)\//.exec(r.out);
   return m ? Number(m[1]) : undefined;
 }
 
-async function waitFor(check, ms, what) {
-  const end = Date.now() + ms;
-  while (Date.now() < end) { if (await check()) return; await new Promise((r) => setTimeout(r, 20)); }
-  throw new Error(`${what}: not within ${ms} ms`);
+/** HTTP keep-alive requests per second with wrk (1 thread, 16 connections), or undefined without wrk. */
+async function wrkRate(ns, url) {
+  const r = await inNs(ns, ["wrk", "-t1", "-c16", `-d${SECONDS}s`, url], { timeout: (SECONDS + 10) * 1000 });
+  const m = /Requests\/sec:\s+([\d.]+)/.exec(r.out);
+  if (!m) { notes.push(`wrk ${url}: ${(r.out + r.err).slice(0, 200)}`); return undefined; }
+  const errors = /Non-2xx or 3xx responses: (\d+)|Socket errors: (.*)/.exec(r.out);
+  if (errors) notes.push(`wrk ${url}: ${errors[0]}`);
+  return Number(m[1]);
+}
+const HAVE_WRK = (() => { try { sh("command -v wrk"); return true; } catch { return false; } })();
+/** A Node http server answering every request with one byte (the kernel's side of the HTTP comparison). */
+const HTTP_SERVER = `require("http").createServer({ keepAlive: true }, (q, s) => { s.writeHead(200, { "Content-Length": 1 }); s.end("x"); }).listen(Number(process.argv[1]));`;
+
+/** Round trips per second of the ping-pong client in `ns` against an echo on port 7007 of `host`. */
+async function pingPong(ns, host, conns) {
+  const pp = await inNs(ns, [process.execPath, "-e", PINGPONG_CLIENT, host, "7007", String(SECONDS), String(conns)], { timeout: (SECONDS + 10) * 1000 });
+  try { const j = JSON.parse(pp.out); return j.n / j.secs; } catch { notes.push(`ping-pong (${conns}) to ${host} failed: ${pp.err.slice(0, 200)}`); return undefined; }
 }
 
 // ---- the kernel over veth ------------------------------------------------------------------
@@ -89,10 +107,17 @@ async function veth() {
     }
     const server = spawn("ip", ["netns", "exec", VB, process.execPath, "-e", PINGPONG_SERVER, "7007"], { stdio: "ignore" });
     await new Promise((r) => setTimeout(r, 400));
-    const pp = await inNs(VA, [process.execPath, "-e", PINGPONG_CLIENT, "10.222.1.2", "7007", String(SECONDS)], { timeout: (SECONDS + 10) * 1000 });
+    out.rr = await pingPong(VA, "10.222.1.2", 1);
+    out.rr16 = await pingPong(VA, "10.222.1.2", 16);
     server.kill();
-    try { const j = JSON.parse(pp.out); out.rr = j.n / j.secs; } catch { notes.push(`veth ping-pong failed: ${pp.err.slice(0, 200)}`); }
+    if (HAVE_WRK) {
+      const web = spawn("ip", ["netns", "exec", VB, process.execPath, "-e", HTTP_SERVER, "8080"], { stdio: "ignore" });
+      await new Promise((r) => setTimeout(r, 400));
+      out.http = await wrkRate(VA, "http://10.222.1.2:8080/bytes/1");
+      web.kill();
+    }
     out.ping = await pingAvg(VA, "10.222.1.2");
+    out.pingA = await pingAvg(VA, "10.222.1.2", true);
   } finally {
     quiet(`ip netns del ${VA}; ip netns del ${VB}`);
   }
@@ -212,19 +237,26 @@ async function tapTcp(offload) {
     // 1-byte round trips: a Node client in the namespace against the stack's echo.
     const echo = stack.createServer((c) => { c.setNoDelay(true); c.on("data", (d) => c.write(d)); c.on("error", () => undefined); });
     echo.listen(7007);
-    const pp = await inNs(TNS, [process.execPath, "-e", PINGPONG_CLIENT, ME, "7007", String(SECONDS)], { timeout: (SECONDS + 10) * 1000 });
+    out.rr = await pingPong(TNS, ME, 1);
+    out.rr16 = await pingPong(TNS, ME, 16);
     echo.close();
-    try { const j = JSON.parse(pp.out); out.rr = j.n / j.secs; } catch { notes.push(`stack ping-pong failed: ${pp.err.slice(0, 200)}`); }
+    if (HAVE_WRK) {
+      const { startHttpService } = await import(new URL("stack/http-service.js", DIST));
+      const web = startHttpService(stack, { port: 80 });
+      out.http = await wrkRate(TNS, `http://${ME}/bytes/1`);
+      web.close();
+    }
     out.ping = await pingAvg(TNS, ME);
+    out.pingA = await pingAvg(TNS, ME, true);
     out.link = { ...link.counters };
   });
   return out;
 }
 
 async function tapPing(offload) {
-  let ping;
-  await withStack(offload, async () => { ping = await pingAvg(TNS, ME); });
-  return ping;
+  const out = {};
+  await withStack(offload, async () => { out.ping = await pingAvg(TNS, ME); out.pingA = await pingAvg(TNS, ME, true); });
+  return out;
 }
 
 const t0 = Date.now();
@@ -232,15 +264,18 @@ const v = want("veth") ? await veth() : {};
 const raw = want("tap") ? await tapRaw() : {};
 const hasTcp = want("tcp");
 const modes = process.env.BENCH_OFFLOAD ?? "both"; // "on", "off" or "both" (for profiling one)
-const off = modes === "on" ? {} : hasTcp ? await tapTcp(false) : { ping: want("tap") ? await tapPing(false) : undefined };
-const on = modes === "off" ? {} : hasTcp ? await tapTcp(true) : { ping: want("tap") ? await tapPing(true) : undefined };
+const off = modes === "on" ? {} : hasTcp ? await tapTcp(false) : want("tap") ? await tapPing(false) : {};
+const on = modes === "off" ? {} : hasTcp ? await tapTcp(true) : want("tap") ? await tapPing(true) : {};
 
 add("bulk TCP into the receiver under test, offloads off", fmtG(v["bulk off in"]), fmtG(off.bulkIn));
 add("bulk TCP out of it, offloads off", fmtG(v["bulk off out"]), fmtG(off.bulkOut));
 add("bulk TCP in, offloads on (TSO/GSO, 64 KiB segments)", fmtG(v["bulk on in"]), fmtG(on.bulkIn));
 add("bulk TCP out, offloads on", fmtG(v["bulk on out"]), fmtG(on.bulkOut));
-add("1-byte round trips/s (Node client ⇄ echo)", fmtN(v.rr), `${fmtN(off.rr)} / ${fmtN(on.rr)}`);
-add("ping RTT, the kernel pings (avg of 300)", fmtMs(v.ping), `${fmtMs(off.ping)} / ${fmtMs(on.ping)}`);
+add("HTTP keep-alive requests/s (wrk, 16 connections; Node http server)", fmtN(v.http), `${fmtN(off.http)} / ${fmtN(on.http)}`);
+add("1-byte round trips/s (Node client ⇄ echo), one connection", fmtN(v.rr), `${fmtN(off.rr)} / ${fmtN(on.rr)}`);
+add("1-byte round trips/s, 16 connections at once", fmtN(v.rr16), `${fmtN(off.rr16)} / ${fmtN(on.rr16)}`);
+add("ping RTT, the kernel pings every 2 ms (avg of 300)", fmtMs(v.ping), `${fmtMs(off.ping)} / ${fmtMs(on.ping)}`);
+add("ping RTT, adaptive (-A, avg of 2000)", fmtMs(v.pingA), `${fmtMs(off.pingA)} / ${fmtMs(on.pingA)}`);
 add("raw 1514-byte frames/s into the TAP (kernel rx)", "—", `${fmtN(raw.rawBatched)} batched / ${fmtN(raw.rawSingle)} writeSync`);
 
 const table = [
