@@ -131,3 +131,11 @@ export { Cubic } from "./stack/tcp/cubic.js";
 export type { CubicOptions } from "./stack/tcp/cubic.js";
 export { SackScoreboard } from "./stack/tcp/scoreboard.js";
 export type { NextSegment } from "./stack/tcp/scoreboard.js";
+// TCP services, the HTTP service and link offloads (issue 7; see docs/stack.md "TCP services and live use").
+export { startHttpService, patternBytes, patternBlock, MAX_HTTP_BYTES, PATTERN_PERIOD } from "./stack/http-service.js";
+export type { HttpService, HttpServiceOptions } from "./stack/http-service.js";
+export { startTcpService, chargenCycle, CHARGEN_LINE } from "./stack/tcp-services.js";
+export type { TcpServiceName, TcpServiceCounters } from "./stack/tcp-services.js";
+export { ServiceTransports } from "./stack/services.js";
+export type { ServicesOptions } from "./stack/services.js";
+export type { FrameMeta, LiveFrameLink, LiveLinkCounters } from "./stack/link.js";
