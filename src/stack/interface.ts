@@ -31,6 +31,11 @@ export class Interface {
   private readonly addrs: Cidr[] = [];
   private readonly dissector = createDissector(Ethernet);
   private handlers: FrameHandlers | undefined;
+  /**
+   * What the link said of the frame being received (its `FrameMeta`), while the handlers run:
+   * IPv4 reads `checksumVerified` from it (LINK-OFFLOAD.md). Undefined otherwise.
+   */
+  receiving: FrameMeta | undefined;
   /** Datagrams larger than the MTU that the link is to cut (segmentation offload; LINK-OFFLOAD.md). */
   private readonly offloaded = new WeakMap<Uint8Array, FrameMeta>();
 
@@ -50,7 +55,7 @@ export class Interface {
   /** Start receiving frames into `handlers`. */
   attach(handlers: FrameHandlers): void {
     this.handlers = handlers;
-    this.link.setReceiver((frame) => this.receive(frame));
+    this.link.setReceiver((frame, meta) => this.receive(frame, meta));
   }
 
   /** Stop receiving. */
@@ -113,7 +118,16 @@ export class Interface {
   }
 
   /** Handle one frame from the link. Never throws. */
-  receive(frame: Uint8Array): void {
+  receive(frame: Uint8Array, meta?: FrameMeta): void {
+    this.receiving = meta;
+    try {
+      this.receiveFrame(frame);
+    } finally {
+      this.receiving = undefined;
+    }
+  }
+
+  private receiveFrame(frame: Uint8Array): void {
     this.stats.count("ethernet.rx");
     try {
       if (frame.length < ETHERNET_HEADER) { this.stats.drop("frameShort", `${frame.length} bytes`); return; }

@@ -34,6 +34,8 @@ export interface Arrival {
   readonly dst: number;
   /** Sent to a broadcast or multicast address. */
   readonly broadcast: boolean;
+  /** The link verified or completed the transport checksum (the kernel's own frames on a vnet TAP). */
+  readonly checksumVerified?: boolean;
 }
 
 /** The IPv4 layer of a dissected datagram. */
@@ -114,7 +116,9 @@ export class Ipv4 {
       broadcast = dst === LIMITED_BROADCAST || this.iface.isSubnetBroadcast(dst) || (isMulticast(dst) && this.groups.has(dst));
       if (!broadcast) { this.stats.drop("ipv4NotForUs", ip.dst); return; }
     }
-    const arrival: Arrival = { bytes, src, dst, broadcast };
+    const arrival: Arrival = this.iface.receiving?.checksumVerified === true
+      ? { bytes, src, dst, broadcast, checksumVerified: true }
+      : { bytes, src, dst, broadcast };
     if ((ip.flags & Ipv4Flags.moreFragments) !== 0 || ip.fragmentOffset !== 0) {
       if (this.onFragment === undefined) { this.stats.drop("ipv4Fragment"); return; }
       this.onFragment(p, ip, arrival);
