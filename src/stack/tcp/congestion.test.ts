@@ -1,7 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import fc from "fast-check";
 import { WirecraftError } from "../../errors.js";
-import { congestionControls, initialWindow, INFINITE_SSTHRESH, type CongestionControl } from "./congestion.js";
+import { congestionControls, initialWindow, INFINITE_SSTHRESH, type CongestionControl, type CongestionControlName } from "./congestion.js";
 import { NewReno, Reno } from "./reno.js";
 
 const MSS = 1000;
@@ -236,4 +237,52 @@ test("a bad MSS is a typed error", () => {
     assert.throws(() => congestionControls.newreno(mss), (e: unknown) => e instanceof WirecraftError && e.code === "ERR_INVALID_ARG_VALUE");
     assert.throws(() => congestionControls.cubic(mss), WirecraftError);
   }
+});
+
+/** One event a sender may report, with arbitrary (also hostile) numbers. */
+const anyNumber = fc.oneof(
+  fc.integer({ min: 0, max: 200_000 }),
+  fc.integer({ min: -5000, max: 5000 }),
+  fc.constantFrom(Number.NaN, Number.POSITIVE_INFINITY, -0, 2 ** 40),
+);
+const event = fc.oneof(
+  fc.record({ kind: fc.constant("ack" as const), acked: anyNumber, rtt: fc.option(anyNumber), flight: anyNumber, dt: anyNumber }),
+  fc.record({ kind: fc.constant("enter" as const), flight: anyNumber, sack: fc.boolean(), dt: anyNumber }),
+  fc.record({ kind: fc.constant("dup" as const) }),
+  fc.record({ kind: fc.constant("recoveryAck" as const), acked: anyNumber, partial: fc.boolean(), flight: anyNumber }),
+  fc.record({ kind: fc.constant("exit" as const), flight: fc.option(anyNumber), dt: anyNumber }),
+  fc.record({ kind: fc.constant("timeout" as const), flight: anyNumber, dt: anyNumber }),
+  fc.record({ kind: fc.constant("idle" as const), dt: anyNumber }),
+);
+
+test("property: whatever the sender reports, cwnd stays a whole number of bytes >= 1 SMSS and ssthresh >= 2 SMSS", () => {
+  fc.assert(
+    fc.property(fc.constantFrom("reno", "newreno", "cubic"), fc.integer({ min: 1, max: 9000 }), fc.array(event, { maxLength: 80 }), (name, mss, events) => {
+      const cc = congestionControls[name as CongestionControlName](mss);
+      let now = 0;
+      for (const e of events) {
+        if ("dt" in e) now += e.dt;
+        const before = cc.cwnd;
+        switch (e.kind) {
+          case "ack": cc.onAck(e.acked, now, e.rtt ?? undefined, e.flight); break;
+          case "enter": cc.onEnterRecovery(now, e.flight, e.sack); break;
+          case "dup": cc.onDupAck?.(); break;
+          case "recoveryAck": cc.onRecoveryAck(e.acked, e.partial, e.flight); break;
+          case "exit": cc.onExitRecovery(now, e.flight ?? undefined); break;
+          case "timeout": cc.onRetransmitTimeout(now, e.flight); break;
+          case "idle": cc.onIdleRestart?.(now); break;
+        }
+        assert.ok(Number.isInteger(cc.cwnd) && cc.cwnd >= mss, `${e.kind}: cwnd ${cc.cwnd}`);
+        assert.ok(cc.ssthresh === INFINITE_SSTHRESH || (Number.isInteger(cc.ssthresh) && cc.ssthresh >= 2 * mss), `${e.kind}: ssthresh ${cc.ssthresh}`);
+        // One ACK grows the window by at most 2 SMSS in slow start (ABC), plus one SMSS when it
+        // crosses into avoidance, or in avoidance by one SMSS (Reno) or half of what it
+        // acknowledged (CUBIC's at most 1.5x per RTT).
+        if (e.kind === "ack") {
+          const acked = Number.isFinite(e.acked) && e.acked > 0 ? e.acked : 0;
+          assert.ok(cc.cwnd - before <= Math.max(3 * mss, acked / 2 + 1), `ack: ${before} -> ${cc.cwnd}`);
+        }
+      }
+    }),
+    { numRuns: 1500, seed: 5681 },
+  );
 });

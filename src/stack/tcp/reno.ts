@@ -71,7 +71,7 @@ export abstract class WindowControl implements CongestionControl {
         return;
       }
       this.window = this.threshold;
-      ackedBytes -= room;
+      ackedBytes = grow - room; // what byte counting allowed beyond ssthresh
     }
     this.avoid(ackedBytes, now, rttMs);
   }
