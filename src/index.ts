@@ -139,3 +139,12 @@ export type { TcpServiceName, TcpServiceCounters } from "./stack/tcp-services.js
 export { ServiceTransports } from "./stack/services.js";
 export type { ServicesOptions } from "./stack/services.js";
 export type { FrameMeta, LiveFrameLink, LiveLinkCounters } from "./stack/link.js";
+// TCP engine and net-shaped sockets (src/stack/tcp; see docs/tcp.md).
+export { TcpSocket } from "./stack/tcp/socket.js";
+export type { TcpSocketOptions, TcpAddressInfo } from "./stack/tcp/socket.js";
+export { TcpServer } from "./stack/tcp/server.js";
+export type { TcpServerOptions, TcpListenOptions, TcpServerEvents } from "./stack/tcp/server.js";
+export type { TcpInfo, TcpState } from "./stack/tcp/types.js";
+export type { TcpConnectOptions } from "./stack/stack.js";
+export type { TcpConfig } from "./stack/config.js";
+export type { AddressFamily, TcpNetwork } from "./stack/tcp/network.js";
