@@ -179,7 +179,7 @@ function simulate(path: PathOptions, flows: Flow[]): { flows: Flow[]; drops: num
     }
     // SACK blocks (RFC 2018): the block holding this segment first, then the highest others.
     const blocks: Array<[number, number]> = [];
-    if (f.outOfOrder.size > 0) {
+    if (f.sack && f.outOfOrder.size > 0) {
       const sorted = [...f.outOfOrder].sort((a, b) => a - b);
       const ranges: Array<[number, number]> = [];
       for (const s of sorted) {
