@@ -20,6 +20,7 @@
 #include <net/if.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -505,42 +506,54 @@ typedef struct {
   uint32_t segment;
 } queued_t;
 
+/* One producer (the event loop) and one consumer (the thread): a ring of frames with atomic
+   indices, so that the event loop never waits for a lock the thread holds. The mutex and the
+   condition variable only put the thread to sleep when the ring is empty and wake it up. */
 typedef struct writer {
   pthread_t thread;
   pthread_mutex_t lock;
   pthread_cond_t wake;
   queued_t items[WRITER_MAX_FRAMES];
-  size_t head, count, bytes;
-  int stop;
-  int error;        /* the first failed write's errno, reported by the next queueFrames */
-  uint64_t written; /* frames the thread wrote */
+  _Atomic size_t head;     /* next to write (the thread's) */
+  _Atomic size_t tail;     /* next free (the event loop's) */
+  _Atomic size_t bytes;    /* bytes in the ring */
+  _Atomic int sleeping;
+  _Atomic int stop;
+  _Atomic int error;       /* the first failed write's errno, reported by the next queueFrames */
+  _Atomic uint64_t written;
   handle_t *h;
 } writer_t;
 
 static void *writer_main(void *arg) {
   writer_t *w = arg;
-  pthread_mutex_lock(&w->lock);
   for (;;) {
-    while (!w->stop && w->count == 0) pthread_cond_wait(&w->wake, &w->lock);
-    if (w->stop) break;
-    queued_t item = w->items[w->head];
-    pthread_mutex_unlock(&w->lock);
+    size_t head = atomic_load(&w->head);
+    if (head == atomic_load(&w->tail)) {
+      pthread_mutex_lock(&w->lock);
+      atomic_store(&w->sleeping, 1);
+      while (!atomic_load(&w->stop) && head == atomic_load(&w->tail)) pthread_cond_wait(&w->wake, &w->lock);
+      atomic_store(&w->sleeping, 0);
+      pthread_mutex_unlock(&w->lock);
+      if (atomic_load(&w->stop)) break;
+      continue;
+    }
+    if (atomic_load(&w->stop)) break;
+    queued_t item = w->items[head % WRITER_MAX_FRAMES];
     ssize_t n;
     for (int tries = 0;; tries++) {
       n = write_one(w->h, item.data, item.len, item.segment);
       if (n >= 0 || (errno != EAGAIN && errno != ENOBUFS) || tries >= 2000) break;
       usleep(50); /* the kernel's queue is full: wait a little */
     }
-    int err = n < 0 ? errno : 0;
+    if (n < 0) {
+      int none = 0;
+      atomic_compare_exchange_strong(&w->error, &none, errno);
+    }
     free(item.data);
-    pthread_mutex_lock(&w->lock);
-    if (err && !w->error) w->error = err;
-    w->head = (w->head + 1) % WRITER_MAX_FRAMES;
-    w->count--;
-    w->bytes -= item.len;
-    w->written++;
+    atomic_fetch_sub(&w->bytes, item.len);
+    atomic_fetch_add(&w->written, 1);
+    atomic_store(&w->head, head + 1);
   }
-  pthread_mutex_unlock(&w->lock);
   return NULL;
 }
 
@@ -548,11 +561,11 @@ static void stop_writer(handle_t *h) {
   writer_t *w = h->writer;
   if (!w) return;
   pthread_mutex_lock(&w->lock);
-  w->stop = 1;
+  atomic_store(&w->stop, 1);
   pthread_cond_signal(&w->wake);
   pthread_mutex_unlock(&w->lock);
   pthread_join(w->thread, NULL);
-  for (size_t i = 0; i < w->count; i++) free(w->items[(w->head + i) % WRITER_MAX_FRAMES].data);
+  for (size_t i = atomic_load(&w->head); i != atomic_load(&w->tail); i++) free(w->items[i % WRITER_MAX_FRAMES].data);
   pthread_mutex_destroy(&w->lock);
   pthread_cond_destroy(&w->wake);
   free(w);
@@ -600,31 +613,30 @@ static napi_value queue_frames(napi_env env, napi_callback_info info) {
       else segment_count = 0;
     }
   }
-  pthread_mutex_lock(&w->lock);
-  int error = w->error;
-  w->error = 0;
-  pthread_mutex_unlock(&w->lock);
+  int error = atomic_exchange(&w->error, 0);
   if (error) return throw_errno(env, error, "write", "(writer thread)");
   uint32_t taken = 0;
+  size_t tail = atomic_load(&w->tail);
   for (; taken < count; taken++) {
     napi_value item;
     CHECK(napi_get_element(env, argv[1], taken, &item));
     void *data;
     size_t len;
     if (get_bytes(env, item, &data, &len) < 0) return NULL;
-    pthread_mutex_lock(&w->lock);
-    int full = w->count >= WRITER_MAX_FRAMES || (w->count > 0 && w->bytes + len > WRITER_MAX_BYTES);
-    pthread_mutex_unlock(&w->lock);
-    if (full) break;
+    size_t queued = tail - atomic_load(&w->head);
+    if (queued >= WRITER_MAX_FRAMES || (queued > 0 && atomic_load(&w->bytes) + len > WRITER_MAX_BYTES)) break;
     unsigned char *copy = malloc(len ? len : 1);
     if (!copy) break;
     memcpy(copy, data, len);
     uint32_t segment = segments && taken < segment_count ? segments[taken] : 0;
+    w->items[tail % WRITER_MAX_FRAMES] = (queued_t){.data = copy, .len = len, .segment = segment > 65535 ? 0 : segment};
+    atomic_fetch_add(&w->bytes, len);
+    atomic_store(&w->tail, ++tail);
+  }
+  /* Wake the thread if it sleeps (seq_cst: it sets `sleeping` before its last look at `tail`). */
+  if (taken > 0 && atomic_load(&w->sleeping)) {
     pthread_mutex_lock(&w->lock);
-    w->items[(w->head + w->count) % WRITER_MAX_FRAMES] = (queued_t){.data = copy, .len = len, .segment = segment > 65535 ? 0 : segment};
-    w->count++;
-    w->bytes += len;
-    if (w->count == 1) pthread_cond_signal(&w->wake);
+    pthread_cond_signal(&w->wake);
     pthread_mutex_unlock(&w->lock);
   }
   napi_value result;
@@ -642,11 +654,10 @@ static napi_value writer_stats(napi_env env, napi_callback_info info) {
   handle_t *h = data;
   double values[3] = {0, 0, 0};
   if (h->writer) {
-    pthread_mutex_lock(&h->writer->lock);
-    values[0] = (double)h->writer->count;
-    values[1] = (double)h->writer->bytes;
-    values[2] = (double)h->writer->written;
-    pthread_mutex_unlock(&h->writer->lock);
+    writer_t *w = h->writer;
+    values[0] = (double)(atomic_load(&w->tail) - atomic_load(&w->head));
+    values[1] = (double)atomic_load(&w->bytes);
+    values[2] = (double)atomic_load(&w->written);
   }
   napi_value result, v;
   CHECK(napi_create_array_with_length(env, 3, &result));

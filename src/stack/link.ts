@@ -196,9 +196,10 @@ export interface LiveLinkOptions {
   /** Frames kept while the kernel's queue is full, beyond which new ones are dropped (default 4096). */
   readonly queueLimit?: number;
   /**
-   * How a TAP's frames reach the kernel: `"thread"` (default) hands them to the addon's writer
-   * thread, so the kernel's work on them runs on another core; `"direct"` writes them from the
-   * event loop, one call per turn.
+   * How a TAP's frames reach the kernel: `"direct"` (default) writes them from the event loop, one
+   * call per turn; `"thread"` hands them to the addon's writer thread, so that the kernel's work on
+   * them can run on another core (on a busy 2-core machine it measured no better; see
+   * bench/STACK-RESULTS.md).
    */
   readonly writer?: "thread" | "direct";
   /** Called when a write fails (the frame is lost; the stack is not told). */
@@ -234,9 +235,8 @@ interface VnetTap {
 
 /**
  * Adapt a live link (a `Tap`, a `PacketSocket`) to the stack. Frames sent in one turn of the
- * event loop go to the addon in one call (flushed in a microtask): to its writer thread
- * (`queueMany`, the default) or written at once (`writeMany`); a full queue keeps them (bounded)
- * and retries. On a TAP with a virtio-net header and TSO the link has
+ * event loop go to the addon in one call (flushed in a microtask): written at once (`writeMany`,
+ * the default) or to its writer thread (`queueMany`); a full queue keeps them (bounded) and retries. On a TAP with a virtio-net header and TSO the link has
  * `gsoMax`: large TCP segments go whole and the kernel's coalesced ones arrive whole.
  */
 export function fromLiveLink(live: LiveLink, options: LiveLinkOptions = {}): LiveFrameLink {
@@ -264,7 +264,7 @@ export function fromLiveLink(live: LiveLink, options: LiveLinkOptions = {}): Liv
   let scheduled = false;
   let retry: ReturnType<typeof setTimeout> | undefined;
   let retries = 0;
-  const writeMany = options.writer !== "direct" && v.queueMany !== undefined ? v.queueMany.bind(live) : v.writeMany?.bind(live);
+  const writeMany = options.writer === "thread" && v.queueMany !== undefined ? v.queueMany.bind(live) : v.writeMany?.bind(live);
   const flush = (): void => {
     scheduled = false;
     if (closed || queue.length === 0) return;
