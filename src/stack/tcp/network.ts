@@ -11,7 +11,6 @@ import { IpProtocol } from "../../protocols/ipv4.js";
 import { IcmpType, IcmpUnreachableCode } from "../../protocols/icmp.js";
 import { TCP } from "../../protocols/tcp.js";
 import type { AnyLayer } from "../../schema/protocol.js";
-import { Raw } from "../../protocols/raw.js";
 import type { Arrival, Ipv4, Ipv4Layer } from "../ipv4.js";
 import type { Icmp, IcmpErrorInfo } from "../icmp.js";
 import type { Interface } from "../interface.js";
@@ -139,7 +138,7 @@ export class Ipv4Network implements TcpNetwork {
   }
 
   sendBytes(local: string, remote: string, segment: Uint8Array, segmentSize?: number): string | undefined {
-    return this.ipv4.send({ src: this.number(local), dst: this.number(remote), protocol: IpProtocol.TCP, payload: [Raw({ data: segment })], segmentSize });
+    return this.ipv4.send({ src: this.number(local), dst: this.number(remote), protocol: IpProtocol.TCP, payload: [], data: segment, segmentSize });
   }
 
   pseudoHeaderSum(local: string, remote: string): number {
