@@ -210,6 +210,17 @@ test("the reduction starts from FlightSize capped at cwnd; a time-out outside re
   assert.deepEqual([rto.cwnd, rto.ssthresh], [1000, 12000]);
 });
 
+test("a nonsense flight size at recovery exit means cwnd = ssthresh; a later time-out reduces afresh", () => {
+  const cc = grow(new NewReno(MSS), 40000);
+  cc.onRetransmitTimeout(0, 40000); // ssthresh 20000
+  grow(cc, 16000);
+  cc.onEnterRecovery(0, 16000, true); // ssthresh 8000
+  cc.onExitRecovery(0, Number.NaN);
+  assert.deepEqual([cc.cwnd, cc.ssthresh], [8000, 8000]);
+  cc.onRetransmitTimeout(0, 8000); // a new congestion event: reduced again
+  assert.deepEqual([cc.cwnd, cc.ssthresh], [1000, 4000]);
+});
+
 test("RFC 5681 4.1 idle restart: cwnd = min(cwnd, IW)", () => {
   const big = new Reno(MSS);
   roundTrip(big, MSS);

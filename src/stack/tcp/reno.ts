@@ -99,7 +99,8 @@ export abstract class WindowControl implements CongestionControl {
     if (!this.recovering) return;
     this.recovering = false;
     this.sackRecovery = false;
-    this.window = flightSize === undefined
+    this.timeouts = 0; // the recovery point was acknowledged
+    this.window = flightSize === undefined || !Number.isFinite(flightSize)
       ? this.threshold
       : Math.min(this.threshold, Math.max(bytes(flightSize), this.mss) + this.mss);
   }
