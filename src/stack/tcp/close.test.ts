@@ -138,3 +138,18 @@ test("maxConnections: a connection beyond it is reset and reported as 'drop'", a
   const count = await new Promise<number>((r) => server.getConnections((_e, n) => r(n)));
   assert.equal(count, 1);
 });
+
+test("a buffer reused by the writer after its write completed does not change what is sent", async () => {
+  const { clock, a, b } = stackPair({ delay: 5 });
+  const got: Buffer[] = [];
+  b.createServer((s) => s.on("data", (d: Buffer) => got.push(d))).listen(9);
+  const c = await settle(clock, a.connect({ host: "10.0.0.2", port: 9 }));
+  const buffer = Buffer.from("aaaa");
+  c.write(buffer);
+  const second = Buffer.from("bbbb");
+  // Nagle holds the second write while the first is unacknowledged; its callback runs at once.
+  await new Promise<void>((r) => c.write(second, () => r()));
+  second.fill("c");
+  await until(clock, () => Buffer.concat(got).length === 8, 1_000);
+  assert.equal(Buffer.concat(got).toString(), "aaaabbbb");
+});
