@@ -122,3 +122,31 @@ export { startServices, ServicePort } from "./stack/services.js";
 export type { ServiceName, Services } from "./stack/services.js";
 export { DnsResolver, DnsError } from "./stack/dns.js";
 export type { DnsConfig, VlanConfig } from "./stack/config.js";
+// TCP loss recovery and congestion control (pure algorithms; see docs/tcp.md).
+export { RttEstimator } from "./stack/tcp/rtt.js";
+export type { RttOptions } from "./stack/tcp/rtt.js";
+export { congestionControls, initialWindow, INFINITE_SSTHRESH } from "./stack/tcp/congestion.js";
+export type { CongestionControl, CongestionControlFactory, CongestionControlName } from "./stack/tcp/congestion.js";
+export { Cubic } from "./stack/tcp/cubic.js";
+export type { CubicOptions } from "./stack/tcp/cubic.js";
+export { SackScoreboard } from "./stack/tcp/scoreboard.js";
+export type { NextSegment } from "./stack/tcp/scoreboard.js";
+export { ProportionalRateReduction } from "./stack/tcp/prr.js";
+export type { PrrOptions } from "./stack/tcp/prr.js";
+// TCP services, the HTTP service and link offloads (issue 7; see docs/stack.md "TCP services and live use").
+export { startHttpService, patternBytes, patternBlock, MAX_HTTP_BYTES, PATTERN_PERIOD } from "./stack/http-service.js";
+export type { HttpService, HttpServiceOptions } from "./stack/http-service.js";
+export { startTcpService, chargenCycle, CHARGEN_LINE } from "./stack/tcp-services.js";
+export type { TcpServiceName, TcpServiceCounters } from "./stack/tcp-services.js";
+export { ServiceTransports } from "./stack/services.js";
+export type { ServicesOptions } from "./stack/services.js";
+export type { FrameMeta, LiveFrameLink, LiveLinkCounters } from "./stack/link.js";
+// TCP engine and net-shaped sockets (src/stack/tcp; see docs/tcp.md).
+export { TcpSocket } from "./stack/tcp/socket.js";
+export type { TcpSocketOptions, TcpAddressInfo } from "./stack/tcp/socket.js";
+export { TcpServer } from "./stack/tcp/server.js";
+export type { TcpServerOptions, TcpListenOptions, TcpServerEvents } from "./stack/tcp/server.js";
+export type { TcpInfo, TcpState } from "./stack/tcp/types.js";
+export type { TcpConnectOptions } from "./stack/stack.js";
+export type { TcpConfig } from "./stack/config.js";
+export type { AddressFamily, TcpNetwork } from "./stack/tcp/network.js";

@@ -17,7 +17,7 @@ test("stack --help documents every option; bad usage exits 2", () => {
   const h = wirecraft(["stack", "--help"]);
   assert.equal(h.status, 0);
   assert.equal(h.stdout, STACK_HELP);
-  for (const o of ["--tap", "--mac", "--ipv4", "--gateway", "--dhcp", "--services", "--host", "--probe", "--mtu", "--duration", "--verbose", "--help"]) {
+  for (const o of ["--tap", "--mac", "--ipv4", "--gateway", "--dhcp", "--services", "--host", "--probe", "--mtu", "--offload", "--duration", "--verbose", "--help"]) {
     assert.ok(h.stdout.includes(`${o} `) || h.stdout.includes(`${o}\n`), `help mentions ${o}`);
   }
   assert.equal(wirecraft(["help", "stack"]).stdout, STACK_HELP);
@@ -26,7 +26,8 @@ test("stack --help documents every option; bad usage exits 2", () => {
     [[], /--tap NAME is required/],
     [["--tap", "x", "--ipv4", "10.0.0.300/24"], /10\.0\.0\.300/],
     [["--tap", "x", "--mac", "02:00"], /--mac: not a MAC/],
-    [["--tap", "x", "--services", "echo,chargen"], /unknown service "chargen"/],
+    [["--tap", "x", "--services", "echo,gopher"], /unknown service "gopher"/],
+    [["--tap", "x", "--offload", "gso"], /--offload/],
     [["--tap", "x", "--mtu", "100"], /--mtu/],
     [["--tap", "x", "--duration", "0"], /--duration/],
     [["--tap", "x", "--bogus"], /bogus/],
@@ -99,5 +100,53 @@ test("wirecraft stack on a TAP it creates: pinged by the kernel, UDP echo and da
   } finally {
     if (child.exitCode === null) child.kill("SIGKILL");
     sh(`ip netns del ${NS} 2>/dev/null; true`);
+  }
+});
+
+test("wirecraft stack --services echo,chargen,http: TCP from the kernel (curl, socat) over the vnet TAP it opens", { skip: why ?? (!have("curl") || !have("socat") ? "no curl or socat" : false), timeout: 40_000 }, async () => {
+  const ns = "wctl-cli";
+  const run = (cmd: string): void => { execFileSync("sh", ["-c", cmd], { stdio: "ignore", timeout: 10_000 }); };
+  const inCliNs = (args: string[], input?: string): Promise<{ code: number; out: string }> => new Promise((resolve) => {
+    const c = execFile("ip", ["netns", "exec", ns, ...args], { encoding: "utf8", timeout: 10_000, maxBuffer: 1 << 24 }, (error, stdout, stderr) => {
+      resolve({ code: error === null ? 0 : typeof error.code === "number" ? error.code : -1, out: stdout + stderr });
+    });
+    c.stdin!.end(input ?? "");
+  });
+  run(`ip netns del ${ns} 2>/dev/null; true`);
+  run(`ip netns add ${ns} && ip -n ${ns} link set lo up`);
+  const child = spawn("ip", ["netns", "exec", ns, process.execPath, MAIN, "stack", "--tap", "wctlcli0", "--mac", "02:00:00:22:06:02",
+    "--ipv4", "10.222.6.2/24", "--host", "10.222.6.1/24", "--services", "echo,chargen,http", "--duration", "30"], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  let err = "";
+  child.stdout.on("data", (d: Buffer) => { out += d.toString(); });
+  child.stderr.on("data", (d: Buffer) => { err += d.toString(); });
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`not ready within 10 s:\n${out}\n${err}`)), 10_000);
+      const check = (): void => { if (out.includes("ready")) { clearTimeout(t); resolve(); } };
+      child.stdout.on("data", check);
+      void exited.then(() => { clearTimeout(t); reject(new Error(`exited early:\n${out}\n${err}`)); });
+    });
+    assert.match(out, /TCP segments up to 65535 bytes \(segmentation offload\)/);
+    for (const s of ["echo on UDP port 7", "echo on TCP port 7", "chargen on UDP port 19", "chargen on TCP port 19", "http on TCP port 80"]) assert.ok(out.includes(`service ${s}`), s);
+    const page = await inCliNs(["curl", "-sS", "--max-time", "5", "http://10.222.6.2/"]);
+    assert.equal(page.code, 0, page.out);
+    assert.match(page.out, /<h1>wirecraft stack wctlcli0<\/h1>/);
+    const bytes = await inCliNs(["sh", "-c", "curl -sS --max-time 10 http://10.222.6.2/bytes/5000000 | wc -c"]);
+    assert.equal(bytes.out.trim(), "5000000");
+    const echo = await inCliNs(["socat", "-T", "3", "-", "TCP:10.222.6.2:7"], "over TCP\n");
+    assert.equal(echo.out, "over TCP\n");
+    const chargen = await inCliNs(["sh", "-c", "socat -u TCP:10.222.6.2:19 - | head -c 148"]);
+    assert.equal(chargen.out.split("\r\n")[1], Array.from({ length: 72 }, (_, j) => String.fromCharCode(33 + j)).join(""));
+    child.kill("SIGINT");
+    const code = await Promise.race([exited, new Promise<string>((r) => setTimeout(() => r("still running 5 s after SIGINT"), 5000))]);
+    assert.equal(code, 0, `${out}\n${err}`);
+    assert.match(out, /http: GET \/bytes\/5000000 from 10\.222\.6\.1:\d+: 200, 5000000 bytes/);
+    assert.match(out, /echo\/tcp: connection from 10\.222\.6\.1:\d+/);
+    assert.match(out, /stopped\n$/);
+  } finally {
+    if (child.exitCode === null) child.kill("SIGKILL");
+    run(`ip netns del ${ns} 2>/dev/null; true`);
   }
 });

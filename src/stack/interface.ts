@@ -11,7 +11,7 @@ import { Dot1Q } from "../protocols/dot1q.js";
 import type { VlanConfig } from "./config.js";
 import { parseMac } from "../schema/address.js";
 import type { AnyLayer } from "../schema/protocol.js";
-import { ETHERNET_HEADER, type FrameLink } from "./link.js";
+import { ETHERNET_HEADER, type FrameLink, type FrameMeta } from "./link.js";
 import type { Stats } from "./stats.js";
 import { prefixMask, type Cidr } from "./address.js";
 
@@ -31,6 +31,13 @@ export class Interface {
   private readonly addrs: Cidr[] = [];
   private readonly dissector = createDissector(Ethernet);
   private handlers: FrameHandlers | undefined;
+  /**
+   * What the link said of the frame being received (its `FrameMeta`), while the handlers run:
+   * IPv4 reads `checksumVerified` from it (LINK-OFFLOAD.md). Undefined otherwise.
+   */
+  receiving: FrameMeta | undefined;
+  /** Datagrams larger than the MTU that the link is to cut (segmentation offload; LINK-OFFLOAD.md). */
+  private readonly offloaded = new WeakMap<Uint8Array, FrameMeta>();
 
   constructor(readonly link: FrameLink, mac: string, private readonly stats: Stats, private readonly vlan: VlanConfig = { id: undefined, pcp: 0 }) {
     if (vlan.id !== undefined && !(Number.isInteger(vlan.id) && vlan.id >= 1 && vlan.id <= 4094)) throw new RangeError(`VLAN id must be 1..4094: ${vlan.id}`);
@@ -48,7 +55,7 @@ export class Interface {
   /** Start receiving frames into `handlers`. */
   attach(handlers: FrameHandlers): void {
     this.handlers = handlers;
-    this.link.setReceiver((frame) => this.receive(frame));
+    this.link.setReceiver((frame, meta) => this.receive(frame, meta));
   }
 
   /** Stop receiving. */
@@ -93,18 +100,58 @@ export class Interface {
     return false;
   }
 
+  /** Have the link cut `datagram` into `meta.segmentSize` pieces when it is sent (see LINK-OFFLOAD.md). */
+  markOffloaded(datagram: Uint8Array, meta: FrameMeta): void {
+    this.offloaded.set(datagram, meta);
+  }
+
+  /** Parsed destination MACs (a few neighbours; cleared when it grows past 1024). */
+  private readonly macCache = new Map<string, Uint8Array>();
+
   /** Send an Ethernet frame carrying `payload` (layers, or bytes as Raw) to `dst`. */
   send(dst: string, type: number, payload: AnyLayer | Uint8Array): void {
+    if (payload instanceof Uint8Array && this.vlan.id === undefined) {
+      // Bytes without a tag: the header by hand, one copy (the path of every TCP segment).
+      let d = this.macCache.get(dst);
+      if (d === undefined) {
+        d = new Uint8Array(6);
+        if (!parseMac(dst, d, 0)) throw new TypeError(`not a MAC address: ${JSON.stringify(dst)}`);
+        if (this.macCache.size >= 1024) this.macCache.clear();
+        this.macCache.set(dst, d);
+      }
+      const frame = new Uint8Array(ETHERNET_HEADER + payload.length);
+      frame.set(d, 0);
+      frame.set(this.macBytes, 6);
+      frame[12] = type >> 8;
+      frame[13] = type & 0xff;
+      frame.set(payload, ETHERNET_HEADER);
+      this.stats.count("ethernet.tx");
+      const meta = this.offloaded.get(payload);
+      if (meta === undefined) this.link.send(frame);
+      else this.link.send(frame, meta);
+      return;
+    }
     const upper = payload instanceof Uint8Array ? Raw({ data: payload }) : payload;
     const frame = this.vlan.id === undefined
       ? packet(Ethernet({ dst, src: this.mac, type }), upper).bytes()
       : packet(Ethernet({ dst, src: this.mac, type: EtherType.Dot1Q }), Dot1Q({ pcp: this.vlan.pcp, vid: this.vlan.id, type }), upper).bytes();
     this.stats.count("ethernet.tx");
-    this.link.send(frame);
+    const meta = payload instanceof Uint8Array ? this.offloaded.get(payload) : undefined;
+    if (meta === undefined) this.link.send(frame);
+    else this.link.send(frame, meta);
   }
 
   /** Handle one frame from the link. Never throws. */
-  receive(frame: Uint8Array): void {
+  receive(frame: Uint8Array, meta?: FrameMeta): void {
+    this.receiving = meta;
+    try {
+      this.receiveFrame(frame);
+    } finally {
+      this.receiving = undefined;
+    }
+  }
+
+  private receiveFrame(frame: Uint8Array): void {
     this.stats.count("ethernet.rx");
     try {
       if (frame.length < ETHERNET_HEADER) { this.stats.drop("frameShort", `${frame.length} bytes`); return; }
