@@ -343,7 +343,12 @@ function lostRetransmission(c: Connection): void {
 function duplicateAck(c: Connection, now: number): void {
   c.dupAcks++;
   c.host.stats.count("tcp.dupAck");
-  if (c.inRecovery) return; // the output that follows sends what the pipe allows
+  if (c.inRecovery) {
+    // Without SACK the window inflates per duplicate ACK (RFC 5681 3.2 step 4); with SACK the
+    // pipe says what left. The output that follows sends what that allows.
+    if (!c.sackOk) c.cc.onDupAck?.();
+    return;
+  }
   // RFC 5827 early retransmit: with fewer than four segments outstanding and nothing new to
   // send, fewer duplicate ACKs are enough (one less than the segments outstanding).
   const mss = c.effectiveMss;
@@ -359,7 +364,7 @@ function duplicateAck(c: Connection, now: number): void {
   c.highRxt = c.sndUna;
   c.rescueRxt = undefined;
   c.host.stats.count("tcp.fastRetransmit");
-  c.cc.onEnterRecovery(now, c.flightSize);
+  c.cc.onEnterRecovery(now, c.flightSize, c.sackOk);
   // Fast retransmit of the first unacknowledged segment (RFC 5681 3.2; RFC 6675 5 (4.3)).
   retransmit(c, c.sndUna, c.effectiveMss);
   c.rtoTimer.set(c.rtt.rto);

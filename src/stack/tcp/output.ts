@@ -144,12 +144,9 @@ export function output(c: Connection, afterTimeout = false): void {
     const avail = dataLen - off;
     // RFC 3042 limited transmit: the first two duplicate ACKs each let one new segment out.
     const extra = c.inRecovery ? 0 : Math.min(c.dupAcks, 2) * mss;
-    let limit = Math.min(c.sndWnd, c.cc.cwnd + extra) - off;
-    if (c.inRecovery) {
-      // NewReno without SACK: each duplicate ACK is a segment that left the network.
-      const pipe = Math.max(0, c.flightSize - c.dupAcks * mss);
-      limit = Math.min(c.sndWnd - off, c.cc.cwnd - pipe);
-    }
+    const limit = Math.min(c.sndWnd, c.cc.cwnd + extra) - off;
+    // NewReno without SACK in recovery: the inflated cwnd (ssthresh + 3 SMSS + one per further
+    // duplicate ACK, RFC 5681 3.2) bounds SND.NXT - SND.UNA, as outside recovery.
     const len = Math.max(0, Math.min(avail, limit, maxData));
     const fin = finDue(c) && off + len === dataLen && limit >= len;
     if (len <= 0 && !fin) {
