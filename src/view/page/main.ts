@@ -1,0 +1,88 @@
+/**
+ * The viewer page: reads the meta data the file carries, then wires the packet list, the detail
+ * panes, the filter bar and the tabs. Bundled with the engine and uPlot into one script.
+ */
+import type { ViewMeta } from "../model.js";
+import { Source } from "./data.js";
+import { Detail } from "./detail.js";
+import { Graphs } from "./graphs.js";
+import { PacketList } from "./list.js";
+import { renderConversations, renderHierarchy } from "./tables.js";
+
+const doc = document;
+const byId = (id: string): HTMLElement => doc.getElementById(id)!;
+
+const meta = JSON.parse(byId("wc-meta").textContent ?? "{}") as ViewMeta;
+const source = new Source(meta, doc);
+const detail = new Detail(byId("tree"), byId("bytes"));
+const status = byId("status");
+let selection = 0;
+
+const list = new PacketList(byId("list"), source, (index) => {
+  const token = ++selection;
+  void source.tree(index).then(({ tree, bytes }) => {
+    if (token !== selection) return;
+    detail.show(tree, bytes);
+    doc.body.dataset.selected = String(index);
+  });
+});
+
+function showCount(): void {
+  status.textContent = list.length === meta.count ? `${meta.count} frames` : `Displayed: ${list.length} of ${meta.count} frames`;
+}
+showCount();
+
+const input = byId("filter") as HTMLInputElement;
+const problem = byId("filter-error");
+let filtering = 0;
+byId("filter-form").addEventListener("submit", (e) => {
+  e.preventDefault();
+  const expr = input.value.trim();
+  const token = ++filtering;
+  problem.textContent = "";
+  input.classList.remove("bad", "good");
+  doc.body.dataset.filter = "running";
+  if (expr === "") {
+    list.setView(null);
+    showCount();
+    doc.body.dataset.filter = "done";
+    return;
+  }
+  void source.filter(expr, (done) => {
+    if (token === filtering) status.textContent = `Filtering… ${done} of ${meta.count}`;
+  }).then((r) => {
+    if (token !== filtering) return;
+    if (!r.ok) {
+      input.classList.add("bad");
+      problem.textContent = r.column > 0 ? `${r.message} (column ${r.column})` : r.message;
+      showCount();
+      doc.body.dataset.filter = "error";
+      return;
+    }
+    input.classList.add("good");
+    list.setView(r.indices);
+    showCount();
+    doc.body.dataset.filter = "done";
+  });
+});
+
+let graphs: Graphs | undefined;
+const drawn = new Set<string>();
+for (const tab of doc.querySelectorAll<HTMLButtonElement>("nav button[data-tab]")) {
+  tab.addEventListener("click", () => {
+    const name = tab.dataset.tab!;
+    for (const t of doc.querySelectorAll<HTMLElement>("nav button[data-tab]")) t.classList.toggle("active", t === tab);
+    for (const s of doc.querySelectorAll<HTMLElement>("main > section")) s.hidden = s.id !== `tab-${name}`;
+    if (drawn.has(name)) return;
+    drawn.add(name);
+    if (name === "conversations") renderConversations(byId("conversations"), meta);
+    if (name === "hierarchy") renderHierarchy(byId("hierarchy"), meta);
+    if (name === "graphs") {
+      graphs = new Graphs(byId("tab-graphs"), source, meta);
+      if (meta.streams.length) void graphs.show(0, -1);
+      else byId("graph-stevens").textContent = "No TCP streams in this capture.";
+    }
+  });
+}
+byId("list").focus();
+doc.body.dataset.ready = "1";
