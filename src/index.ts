@@ -122,3 +122,6 @@ export { startServices, ServicePort } from "./stack/services.js";
 export type { ServiceName, Services } from "./stack/services.js";
 export { DnsResolver, DnsError } from "./stack/dns.js";
 export type { DnsConfig, VlanConfig } from "./stack/config.js";
+// Pictures: RFC-style header diagrams of protocols and packets, as text or SVG (see docs/view.md).
+export { diagram } from "./diagram/index.js";
+export type { DiagramOptions } from "./diagram/index.js";
