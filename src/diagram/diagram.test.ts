@@ -1,4 +1,5 @@
 import { test } from "node:test";
+import { readFileSync } from "node:fs";
 import assert from "node:assert/strict";
 import { diagram } from "./index.js";
 import { SVG_METRICS } from "./svg.js";
@@ -178,4 +179,9 @@ test("diagram: a packet's SVG fills each byte in the colour of the field coverin
   assert.match(byteTags[36]!, /data-field="TCP.dstPort"/);
   const ttl = rects.find((r) => r.field === "ttl")!;
   assert.equal(ttl.bytes, "22-23");
+});
+
+test("diagram: docs/images/ipv4.svg is what diagram(IPv4) draws (scripts/make-images.mjs)", () => {
+  const file = new URL(import.meta.url.includes("/build/") ? "../../../docs/images/ipv4.svg" : "../../docs/images/ipv4.svg", import.meta.url);
+  assert.equal(readFileSync(file, "utf8"), diagram(IPv4, { format: "svg" }));
 });

@@ -112,7 +112,7 @@ export class Graphs {
       title: `Time/sequence (Stevens): stream ${n}, ${dir === 0 ? `${s.a} → ${s.b}` : `${s.b} → ${s.a}`}`,
       width, height: 300, scales: { x: { time: false } }, axes: axes("sequence"),
       series: [
-        {},
+        { label: "seconds" },
         { label: "segment seq", stroke: c.a, paths: () => null, points: { show: true, size: 6, fill: c.a }, spanGaps: false },
         { label: "ack from peer", stroke: c.b, width: 1, spanGaps: true, points: { show: false } },
       ],
@@ -124,7 +124,7 @@ export class Graphs {
     this.charts.push(new uPlot({
       title: `Throughput (bytes/s, ${(tp.window * 1000).toPrecision(3)} ms window)`,
       width, height: 220, scales: { x: { time: false } }, axes: axes("bytes/s"),
-      series: [{}, { label: "bytes/s", stroke: c.a, width: 2, fill: c.a + "33" }],
+      series: [{ label: "seconds" }, { label: "bytes/s", stroke: c.a, width: 2, fill: c.a + "33" }],
     }, [tp.x, tp.rate], tpEl));
   }
 }
