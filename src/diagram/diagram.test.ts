@@ -129,7 +129,8 @@ test("diagram: narrow fields get a letter and a key; packets show values and byt
   assert.match(text, /^IPv4 \(bytes 14–33\)$/m);
   assert.match(text, /\|   ttl = 33    \|/);
   assert.match(text, /^ {2}totalLength +30 +bytes 16–17$/m);
-  assert.match(text, /^ {2}fragmentOffset +0 +bytes 20–21$/m);
+  assert.match(text, /^ {2}fragmentOffset +0 +bytes 20–21, bits 3–15$/m);
+  assert.match(text, /^ {2}version +4 +byte 14, bits 0–3$/m);
   assert.match(text, /^UDP \(bytes 34–41\)$/m);
   assert.throws(() => diagram(IPv4, { format: "png" as "svg" }), TypeError);
 });

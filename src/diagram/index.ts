@@ -25,7 +25,15 @@ function packetLayouts(p: Packet): { layouts: LayerLayout[]; bytes: Uint8Array }
 }
 
 function fieldTable(l: LayerLayout): string[] {
-  const rows = l.boxes.map((b) => [b.name, b.value ?? "", b.byteStart === undefined ? "" : b.byteEnd! - b.byteStart === 1 ? `byte ${b.byteStart}` : `bytes ${b.byteStart}–${b.byteEnd! - 1}`]);
+  const where = (b: LayerLayout["boxes"][number]): string => {
+    if (b.byteStart === undefined || b.byteEnd === undefined) return "";
+    const bytes = b.byteEnd - b.byteStart === 1 ? `byte ${b.byteStart}` : `bytes ${b.byteStart}–${b.byteEnd - 1}`;
+    const first = b.bitStart % 8;
+    const bits = b.wireBits ?? b.bits;
+    // Bits counted from the most significant bit of the field's first byte, as RFC diagrams number them.
+    return first === 0 && bits % 8 === 0 ? bytes : `${bytes}, bit${bits === 1 ? ` ${first}` : `s ${first}–${first + bits - 1}`}`;
+  };
+  const rows = l.boxes.map((b) => [b.name, b.value ?? "", where(b)]);
   const w0 = Math.max(...rows.map((r) => r[0]!.length));
   const w1 = Math.max(...rows.map((r) => r[1]!.length));
   return rows.map((r) => `  ${r[0]!.padEnd(w0)}  ${r[1]!.padEnd(w1)}  ${r[2]}`.trimEnd());
