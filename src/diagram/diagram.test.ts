@@ -186,3 +186,20 @@ test("diagram: docs/images/ipv4.svg is what diagram(IPv4) draws (scripts/make-im
   const file = new URL(import.meta.url.includes("/build/") ? "../../../docs/images/ipv4.svg" : "../../docs/images/ipv4.svg", import.meta.url);
   assert.equal(readFileSync(file, "utf8"), diagram(IPv4, { format: "svg" }));
 });
+
+test("diagram: hostile and truncated frames draw without throwing", async () => {
+  const { seededRandom } = await import("../packet/fuzz.js");
+  const rnd = seededRandom(10);
+  const good = packet(Ethernet(), IPv4({ dst: "10.0.0.2" }), TCP({ options: [{ kind: "mss", mss: 1400 }] }), "x".repeat(300)).bytes();
+  for (let i = 0; i < 200; i++) {
+    const bytes = i % 2 === 0 ? good.slice(0, Math.floor(rnd() * good.length)) : Uint8Array.from({ length: Math.floor(rnd() * 120) }, () => Math.floor(rnd() * 256));
+    if (i % 4 === 1) bytes.set([0x08, 0x00, 0x45], Math.min(12, Math.max(0, bytes.length - 3)));
+    const p = dissect(bytes, Ethernet);
+    const text = diagram(p);
+    assert.equal(typeof text, "string");
+    assert.match(diagram(p, { format: "svg" }), /<\/svg>\n$/);
+  }
+  // A 300-byte payload is drawn shortened by whole rows, and says so.
+  const t = diagram(dissect(good, Ethernet));
+  assert.match(t, /data: 300 bytes, drawn shortened/);
+});

@@ -53,7 +53,7 @@ export function diagram(target: AnyProtocol | Packet, options: DiagramOptions = 
     for (const l of layouts) {
       const end = (l.byteEnd ?? 0) - 1;
       const t = textDiagram(l);
-      out.push(`${l.name} (bytes ${l.byteStart}–${end})`, ...t.lines, ...t.key, ...fieldTable(l), "");
+      out.push(`${l.name} (bytes ${l.byteStart}–${end})`, ...t.lines, ...t.key, ...t.notes, ...fieldTable(l), "");
     }
     return out.join("\n").trimEnd() + "\n";
   }

@@ -112,14 +112,15 @@ export function layerLayout(layer: LayerBase): LayerLayout {
     if (s.bits === 0) continue;
     const start = s.bitStart - origin - shift;
     let bits = s.bits;
-    let note = whenNote(f);
+    // A present field needs no note about its condition; its value says its length.
+    let note: string | undefined;
     if (isVariable(f) && bits > MAX_DRAWN_BITS) {
       // Shorten by whole rows: at least one row drawn, the end keeps its place within the row.
       const drawn = ROW_BITS + ((bits - ROW_BITS) % ROW_BITS);
       shift += bits - drawn;
       bits = drawn;
-      note = joinNotes(`${s.bits / 8} bytes, drawn shortened`, note);
-    } else if (isVariable(f)) note = joinNotes(`${s.bits / 8} byte(s)`, note);
+      note = `${s.bits / 8} bytes, drawn shortened`;
+    }
     boxes.push({
       name: f.name, value: valueText(layer, f), bitStart: start, bits, wireBits: s.bits, variable: isVariable(f), note,
       byteStart: s.byteStart, byteEnd: s.byteEnd,

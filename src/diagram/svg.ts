@@ -107,7 +107,6 @@ function layerSvg(layout: LayerLayout, layerIndex: number, y0: number): Rendered
     }
   }
   parts.push(`<path class="edges" d="${d}"/>`);
-  // Tick marks of the bits along each row's top.
   parts.push(...labels);
   let y = gy + grid.rows * M.row + 6;
   for (const b of layout.boxes) {
