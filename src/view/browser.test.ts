@@ -73,6 +73,8 @@ async function highlighted(page: Page): Promise<number[]> {
 }
 
 async function selectFrame(page: Page, index: number): Promise<void> {
+  // Rows out of sight do not exist: scroll the row into sight first (rows are 22 px high).
+  await page.$eval("#list", (e, top) => { e.scrollTop = top; }, Math.max(0, index * 22 - 44));
   await page.click(`#list .row[data-index="${index}"]`);
   await page.waitForSelector(`body[data-selected="${index}"]`);
 }
@@ -211,6 +213,13 @@ describe("wirecraft view in Chromium", { skip: SKIP }, () => {
     const s1 = data.streams[1]!;
     const dir = Number(await page.getAttribute("#graph-stevens", "data-dir"));
     assert.equal(Number(await page.getAttribute("#graph-stevens", "data-points")), s1.dir.filter((d) => d === dir).length);
+    // The graphs follow the frame selected in the list: a frame of stream 2.
+    const s2 = data.streams[2]!;
+    await page.click('nav button[data-tab="packets"]');
+    await selectFrame(page, s2.frame[0]!);
+    await page.click('nav button[data-tab="graphs"]');
+    await page.waitForSelector('#graph-stevens[data-stream="2"] canvas');
+    assert.equal(await page.inputValue("#stream-select"), "2");
     assert.deepEqual(errors, []);
     await page.close();
   });

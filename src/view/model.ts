@@ -13,8 +13,11 @@ import { Statistics, type HierarchyNode } from "../cli/stats.js";
 /** Frames per chunk of page data. */
 export const CHUNK_SIZE = 1000;
 
-/** One frame's list columns: time (µs since the first frame), length, protocol, source, destination, info. */
-export type Row = [time: number, length: number, protocol: string, source: string, destination: string, info: string];
+/**
+ * One frame's list columns: time (µs since the first frame), length, protocol, source,
+ * destination, info; and the TCP stream the frame belongs to (-1 for none).
+ */
+export type Row = [time: number, length: number, protocol: string, source: string, destination: string, info: string, stream: number];
 
 /** A chunk of frames as the page receives it. */
 export interface Chunk {
@@ -85,9 +88,10 @@ class StreamCollector {
   readonly streams: StreamData[] = [];
   private readonly byKey = new Map<string, { s: StreamData; isn: [number | undefined, number | undefined] }>();
 
-  add(p: Packet, frame: number, time: number): void {
+  /** Add a frame; return its stream's index, or -1 when it is not TCP. */
+  add(p: Packet, frame: number, time: number): number {
     const t = tcpLayers(p);
-    if (t === undefined) return;
+    if (t === undefined) return -1;
     const ip = t.ip as unknown as Record<string, unknown>;
     const tcp = t.tcp as unknown as Record<string, number>;
     const src = endpoint(ip.src, tcp.srcPort);
@@ -111,6 +115,7 @@ class StreamCollector {
     e.s.seq.push((seq - isn) >>> 0);
     e.s.len.push(len);
     e.s.ack.push((tcp.flags! & ACK) !== 0 && other !== undefined ? ((tcp.ack! >>> 0) - other) >>> 0 : -1);
+    return e.s.index;
   }
 }
 
@@ -132,11 +137,11 @@ export class ViewData {
     const index = this.rows.length;
     const us = Number((r.time - this.t0) / 1000n);
     const c = columnsOf(p);
-    this.rows.push([us, r.originalLength, c.protocol, c.source, c.destination, c.info]);
+    const stream = this.collector.add(p, index, us / 1e6);
+    this.rows.push([us, r.originalLength, c.protocol, c.source, c.destination, c.info, stream]);
     this.links.push(r.linkType);
     this.frames.push(r.data.slice());
     this.stats.add(p.layers(), r.originalLength, r.time);
-    this.collector.add(p, index, us / 1e6);
   }
 
   /** Return the number of frames. */

@@ -25,7 +25,7 @@ function readLines(args: string[]): string[] {
 }
 
 /** Rebuild `wirecraft read`'s line from a row, as the page shows it. */
-function lineOf(number: number, row: readonly [number, number, string, string, string, string]): string {
+function lineOf(number: number, row: readonly [number, number, string, string, string, string, number]): string {
   const [us, length, protocol, source, destination, info] = row;
   const time = `${Math.floor(us / 1e6)}.${String(us % 1e6).padStart(6, "0")}`;
   const addr = source || destination ? `${source.padStart(15)} → ${destination.padEnd(15)}` : " ".repeat(33);
@@ -56,6 +56,9 @@ test("view: TCP streams hold every segment, with sequence numbers relative to th
   const tcpFrames = records.map((r, i) => (tcp(dissect(r.data, Ethernet)) ? i : -1)).filter((i) => i >= 0);
   const all = data.streams.flatMap((s) => s.frame).sort((a, b) => a - b);
   assert.deepEqual(all, tcpFrames);
+  // Each row names its stream.
+  data.streams.forEach((s) => s.frame.forEach((f) => assert.equal(data.rows[f]![6], s.index)));
+  assert.equal(data.rows.filter((r) => r[6] >= 0).length, tcpFrames.length);
   const s0 = data.streams[0]!;
   assert.deepEqual([s0.a, s0.b], ["10.78.0.1:41970", "10.78.0.2:8080"]);
   assert.equal(s0.frame.length, readLines(["-Y", "tcp.srcPort == 41970 || tcp.dstPort == 41970"]).length);
@@ -162,4 +165,29 @@ test("view: the command writes a page, refuses bad usage, and reports an unreada
   assert.match(missing.stderr, /no-such\.pcap/);
   assert.match(wirecraft(["help", "view"]).stdout, /--serve/);
   rmSync(dir, { recursive: true, force: true });
+});
+
+test("view --serve --load: the server filters and dissects with the user's protocols (ESCP)", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "wirecraft-view-escp-"));
+  const module = new URL("../../examples/escp.js", import.meta.url);
+  const { writeEscpPcap } = (await import(module.href)) as { writeEscpPcap(path: string): Promise<number> };
+  const pcap = join(dir, "escp.pcap");
+  await writeEscpPcap(pcap);
+  const protocols = await loadProtocols([module.href]);
+  const data = await loadView(pcap);
+  assert.deepEqual(data.rows.map((r) => r[2]), ["ESCP", "ESCP", "ESCP"]);
+  const { server, url } = await serveView(data, protocols, 0);
+  try {
+    const f = (await (await fetch(`${url}api/filter?expr=${encodeURIComponent("escp.cmd == 1")}`)).json()) as { indices: number[] };
+    assert.deepEqual(f.indices, [1]);
+    const tree = (await (await fetch(`${url}api/tree?frame=2`)).json()) as TreeNode[];
+    const escp = tree.find((n) => n.label.startsWith("ESCP"))!;
+    assert.equal(escp.label, "ESCP cmd=2");
+    // The bit fields share the first two bytes after IPv6 (40) and UDP (8).
+    const cmd = escp.children!.find((c) => c.label.endsWith("cmd: 2"))!;
+    assert.deepEqual([cmd.start, cmd.end, cmd.bitStart, cmd.bits], [49, 50, 48 * 8 + 11, 5]);
+  } finally {
+    server.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -67,21 +67,33 @@ byId("filter-form").addEventListener("submit", (e) => {
 });
 
 let graphs: Graphs | undefined;
+let graphedFrame = -2;
+
+/** Graph the selected frame's TCP stream (the first stream when none is selected), once per selection. */
+async function showStream(): Promise<void> {
+  const selected = doc.body.dataset.selected === undefined ? -1 : Number(doc.body.dataset.selected);
+  if (graphs === undefined || selected === graphedFrame) return;
+  graphedFrame = selected;
+  const stream = selected >= 0 ? (await source.frame(selected)).row[6] : -1;
+  await graphs.show(stream >= 0 ? stream : 0, -1);
+}
 const drawn = new Set<string>();
 for (const tab of doc.querySelectorAll<HTMLButtonElement>("nav button[data-tab]")) {
   tab.addEventListener("click", () => {
     const name = tab.dataset.tab!;
     for (const t of doc.querySelectorAll<HTMLElement>("nav button[data-tab]")) t.classList.toggle("active", t === tab);
     for (const s of doc.querySelectorAll<HTMLElement>("main > section")) s.hidden = s.id !== `tab-${name}`;
-    if (drawn.has(name)) return;
-    drawn.add(name);
-    if (name === "conversations") renderConversations(byId("conversations"), meta);
-    if (name === "hierarchy") renderHierarchy(byId("hierarchy"), meta);
-    if (name === "graphs") {
-      graphs = new Graphs(byId("tab-graphs"), source, meta);
-      if (meta.streams.length) void graphs.show(0, -1);
-      else byId("graph-stevens").textContent = "No TCP streams in this capture.";
+    if (!drawn.has(name)) {
+      drawn.add(name);
+      if (name === "conversations") renderConversations(byId("conversations"), meta);
+      if (name === "hierarchy") renderHierarchy(byId("hierarchy"), meta);
+      if (name === "graphs") {
+        graphs = new Graphs(byId("tab-graphs"), source, meta);
+        if (!meta.streams.length) byId("graph-stevens").textContent = "No TCP streams in this capture.";
+      }
     }
+    // The graphs follow the selected frame's TCP stream.
+    if (name === "graphs" && meta.streams.length) void showStream();
   });
 }
 byId("list").focus();
