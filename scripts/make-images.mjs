@@ -3,6 +3,7 @@
 //   docs/images/ipv4.svg         diagram(IPv4, { format: "svg" })
 //   docs/images/tcp-packet.svg   diagram() of a crafted Ethernet/IPv4/TCP packet, bytes coloured by field
 //   docs/images/viewer.png       wirecraft view of test/fixtures/streams.pcap in Chromium, frame 7 selected
+//   docs/images/viewer-diagram.png  the same frame in the diagram pane
 //   docs/images/tcp-graphs.png   the same page's TCP graphs tab
 // Usage: node scripts/make-images.mjs [CHROMIUM]   (default /usr/bin/chromium)
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -45,6 +46,10 @@ try {
   for (const layer of ["Ethernet", "IPv4"]) await p.click(`#tree > ul > li > .node:has-text("${layer} ") .twisty`);
   await p.click("#tree .node:text-is('dstPort: 8080')");
   await p.screenshot({ path: join(out, "viewer.png") });
+  await p.click('.pane-tabs button[data-pane="diagram"]');
+  await p.waitForSelector('#diagram[data-frame="6"] svg');
+  await p.click('#diagram g[data-layer="TCP"] rect.field[data-field="dstPort"]');
+  await p.screenshot({ path: join(out, "viewer-diagram.png") });
   await p.click('nav button[data-tab="graphs"]');
   await p.waitForSelector("#graph-throughput canvas");
   await p.screenshot({ path: join(out, "tcp-graphs.png") });

@@ -148,6 +148,18 @@ describe("wirecraft view in Chromium", { skip: SKIP }, () => {
     assert.equal((await page.textContent("#tree .node.selected"))!.trim(), "...x xxxx xxxx xxxx fragmentOffset: 0");
     assert.deepEqual(await highlighted(page), [20, 21]);
     await page.screenshot({ path: `${ARTIFACTS}/packets.png` });
+    // The diagram pane: the frame's layers drawn by diagram(); a field's box selects its node.
+    await page.click('.pane-tabs button[data-pane="diagram"]');
+    await page.waitForSelector('#diagram[data-frame="6"] svg');
+    const layersDrawn = await page.$$eval("#diagram g.layer", (gs) => gs.map((g) => g.getAttribute("data-layer")));
+    assert.deepEqual(layersDrawn, ["Ethernet", "IPv4", "TCP", "Raw"]);
+    await page.click('#diagram g[data-layer="IPv4"] rect.field[data-field="ihl"]');
+    assert.equal((await page.textContent("#tree .node.selected"))!.trim(), ".... xxxx ihl: 5");
+    await page.click('#diagram g[data-layer="IPv4"] rect.field[data-field="ttl"]');
+    assert.equal((await page.textContent("#tree .node.selected"))!.trim(), "ttl: 64");
+    assert.deepEqual(await highlighted(page), [22]);
+    await page.screenshot({ path: `${ARTIFACTS}/diagram-pane.png` });
+    await page.click('.pane-tabs button[data-pane="bytes"]');
     // Keyboard: down moves to frame 8, up twice to frame 6.
     await page.focus("#list");
     await page.keyboard.press("ArrowDown");

@@ -56,7 +56,7 @@ export function viewHtml(data: ViewData, served: boolean): string {
 <section id="tab-packets">
 <div class="cols"><span>No.</span><span>Time</span><span>Source</span><span>Destination</span><span>Protocol</span><span>Length</span><span>Info</span></div>
 <div id="list" tabindex="0"></div>
-<div id="panes"><div id="tree" tabindex="0"></div><div id="bytes"></div></div>
+<div id="panes"><div id="tree" tabindex="0"></div><div id="right"><div class="pane-tabs"><button data-pane="bytes" class="active">Bytes</button><button data-pane="diagram">Diagram</button></div><div id="bytes"></div><div id="diagram" hidden></div></div></div>
 </section>
 <section id="tab-conversations" hidden><div id="conversations"></div></section>
 <section id="tab-hierarchy" hidden><div id="hierarchy"></div></section>

@@ -1,7 +1,7 @@
 /**
  * `wirecraft view --serve`: the page on localhost, its frames fetched by range. The server holds
  * the capture and answers JSON: `api/chunk?start=&end=` (frames), `api/tree?frame=` (a frame's
- * layer tree), `api/filter?expr=` (matching frame indices, filtered here with every protocol the
+ * layer tree), `api/diagram?frame=` (its SVG diagram), `api/filter?expr=` (matching frame indices, filtered here with every protocol the
  * command loaded, `--load` modules included) and `api/stream?index=` (a TCP stream's segments).
  */
 import { createServer, type Server } from "node:http";
@@ -14,6 +14,7 @@ import type { AnyProtocol } from "../schema/protocol.js";
 import { viewHtml } from "./html.js";
 import type { ViewData } from "./model.js";
 import { packetTree } from "./tree.js";
+import { diagram } from "../diagram/index.js";
 
 /** Most frames one chunk request may ask for. */
 const MAX_RANGE = 10_000;
@@ -61,6 +62,13 @@ export async function serveView(data: ViewData, protocols: readonly AnyProtocol[
         if (!(i >= 0 && i < data.count)) return json(404, { message: `no frame ${q.get("frame")}` });
         const r = data.rows[i]!;
         return json(200, packetTree(dissect(i), { number: i + 1, length: r[1], captured: data.frames[i]!.length, time: formatTime(r[0]) }));
+      }
+      case "/api/diagram": {
+        const i = int(q.get("frame"), -1);
+        if (!(i >= 0 && i < data.count)) return json(404, { message: `no frame ${q.get("frame")}` });
+        res.writeHead(200, { "content-type": "image/svg+xml; charset=utf-8", "cache-control": "no-store" });
+        res.end(diagram(dissect(i), { format: "svg" }));
+        return;
       }
       case "/api/filter": {
         const expr = q.get("expr") ?? "";

@@ -5,7 +5,7 @@
  */
 import type { Chunk, Row, StreamData, ViewMeta } from "../model.js";
 import type { TreeNode } from "../tree.js";
-import { compile, dissectFrame, frameTree } from "./engine.js";
+import { compile, dissectFrame, frameDiagram, frameTree } from "./engine.js";
 
 /** A chunk with its bytes decoded. */
 export interface Frames {
@@ -95,6 +95,13 @@ export class Source {
       return { tree: (await r.json()) as TreeNode[], bytes };
     }
     return { tree: frameTree(bytes, link, { number: i + 1, length: row[1], time: formatTime(row[0]) }), bytes };
+  }
+
+  /** Return the SVG diagram of frame `i`. */
+  async diagram(i: number): Promise<string> {
+    if (this.meta.served) return (await fetch(`api/diagram?frame=${i}`)).text();
+    const { bytes, link } = await this.frame(i);
+    return frameDiagram(bytes, link);
   }
 
   /** Run a filter over every frame; `progress` hears how far it got. */

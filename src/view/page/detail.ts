@@ -125,6 +125,23 @@ export class Detail {
     first?.scrollIntoView({ block: "nearest" });
   }
 
+  /**
+   * Select the node covering exactly bytes [start, end), the one of field `field` when several do
+   * (bit fields sharing a byte), else the deepest; return whether there was one.
+   */
+  selectRange(start: number, end: number, field?: string): boolean {
+    let best = -1;
+    let named = -1;
+    this.placed.forEach((p, k) => {
+      if (p.node.start !== start || p.node.end !== end) return;
+      best = k;
+      if (field !== undefined && (p.node.label.startsWith(`${field}: `) || p.node.label.includes(` ${field}: `))) named = k;
+    });
+    if (named >= 0) best = named;
+    if (best >= 0) this.selectNode(best);
+    return best >= 0;
+  }
+
   /** Select the narrowest node covering byte `o`. */
   selectByte(o: number): void {
     let best = -1;

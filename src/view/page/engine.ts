@@ -36,6 +36,7 @@ import { compileFilter, FilterError, protocolsIn, type FilterPredicate } from ".
 import { createDissector, type Packet } from "../../packet/packet.js";
 import type { AnyProtocol } from "../../schema/protocol.js";
 import { packetTree, type TreeNode } from "../tree.js";
+import { diagram } from "../../diagram/index.js";
 
 /** Every protocol the page knows. */
 export const PROTOCOLS: AnyProtocol[] = protocolsIn(
@@ -72,4 +73,9 @@ export function compile(expr: string): Compiled {
 export function frameTree(bytes: Uint8Array, linkType: number, frame: { number: number; length: number; time: string }): TreeNode[] {
   const p = dissectFrame(bytes, linkType);
   return packetTree(p, { ...frame, captured: bytes.length });
+}
+
+/** Return the SVG diagram of a frame: each layer's fields with their values, the bytes coloured by field. */
+export function frameDiagram(bytes: Uint8Array, linkType: number): string {
+  return diagram(dissectFrame(bytes, linkType), { format: "svg" });
 }

@@ -24,7 +24,38 @@ const list = new PacketList(byId("list"), source, (index) => {
     if (token !== selection) return;
     detail.show(tree, bytes);
     doc.body.dataset.selected = String(index);
+    if (!byId("diagram").hidden) void drawDiagram(index, token);
   });
+});
+
+/** Draw frame `index`'s diagram in the right pane (unless another frame was selected meanwhile). */
+async function drawDiagram(index: number, token: number): Promise<void> {
+  const svg = await source.diagram(index);
+  if (token !== selection) return;
+  const host = byId("diagram");
+  host.innerHTML = svg;
+  host.dataset.frame = String(index);
+}
+
+// The right pane shows the bytes or the frame's diagram; a field of the diagram selects its tree node.
+for (const b of doc.querySelectorAll<HTMLButtonElement>(".pane-tabs button")) {
+  b.addEventListener("click", () => {
+    for (const x of doc.querySelectorAll<HTMLElement>(".pane-tabs button")) x.classList.toggle("active", x === b);
+    const diagramOn = b.dataset.pane === "diagram";
+    byId("diagram").hidden = !diagramOn;
+    byId("bytes").hidden = diagramOn;
+    const selected = doc.body.dataset.selected;
+    if (diagramOn && selected !== undefined && byId("diagram").dataset.frame !== selected) void drawDiagram(Number(selected), selection);
+  });
+}
+byId("diagram").addEventListener("click", (e) => {
+  const rect = (e.target as Element).closest("rect.field");
+  const range = rect?.getAttribute("data-bytes");
+  if (rect == null || range == null) return;
+  const [start, end] = range.split("-").map(Number) as [number, number];
+  for (const r of byId("diagram").querySelectorAll("rect.picked")) r.classList.remove("picked");
+  for (const r of byId("diagram").querySelectorAll(`rect.field[data-bytes="${range}"]`)) r.classList.add("picked");
+  detail.selectRange(start, end, rect.getAttribute("data-field") ?? undefined);
 });
 
 function showCount(): void {
