@@ -4,7 +4,7 @@
 import { build } from "esbuild";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -27,7 +27,8 @@ const r = await build({
 const require = createRequire(import.meta.url);
 const uplotCss = readFileSync(join(dirname(require.resolve("uplot")), "uPlot.min.css"), "utf8");
 const pageCss = readFileSync(join(root, "src/view/page/style.css"), "utf8");
-mkdirSync(join(root, out), { recursive: true });
-writeFileSync(join(root, out, "page.js"), r.outputFiles[0].text);
-writeFileSync(join(root, out, "page.css"), uplotCss + "\n" + pageCss);
-console.log(`view page: ${(r.outputFiles[0].text.length / 1024).toFixed(0)} KiB of script written to ${join(out, "page.js")}`);
+const dir = resolve(root, out);
+mkdirSync(dir, { recursive: true });
+writeFileSync(join(dir, "page.js"), r.outputFiles[0].text);
+writeFileSync(join(dir, "page.css"), uplotCss + "\n" + pageCss);
+console.log(`view page: ${(r.outputFiles[0].text.length / 1024).toFixed(0)} KiB of script written to ${join(dir, "page.js")}`);

@@ -84,6 +84,7 @@ export async function runView(args: string[]): Promise<number> {
     });
     return 0;
   }
+  if (o.load?.length) process.stderr.write("wirecraft view: the written page filters and dissects with the built-in protocols; serve it (--serve) to use --load modules there too\n");
   const out = o.output ?? `${basename(path, extname(path))}.html`;
   const html = viewHtml(data, false);
   writeFileSync(out, html);
