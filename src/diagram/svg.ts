@@ -23,9 +23,9 @@ export function fieldColor(layerIndex: number, boxIndex: number): string {
   return PALETTE[(boxIndex + layerIndex * 3) % PALETTE.length]!;
 }
 
-/** Roughly how wide a text is at a font size (for fitting labels). */
+/** Roughly how wide a monospace text is at a font size, bold a little wider (for fitting labels). */
 function textWidth(s: string, size: number): number {
-  return s.length * size * 0.6;
+  return s.length * size * (size >= 12 ? 0.64 : 0.6);
 }
 
 function fit(options: readonly string[], width: number, size: number): string | undefined {
@@ -87,7 +87,7 @@ function layerSvg(layout: LayerLayout, layerIndex: number, y0: number): Rendered
     }
     const w = (seg.to - seg.from) * M.bit;
     const cx = M.left + seg.from * M.bit + w / 2;
-    const name = fit([b.name], w, 12) ?? fit([b.name.slice(0, Math.max(1, Math.floor((w - 4) / 7.2)))], w, 12) ?? "";
+    const name = fit([b.name], w, 12) ?? fit([b.name.slice(0, Math.max(1, Math.floor((w - 4) / 7.7)))], w, 12) ?? "";
     const second = b.value === undefined ? fit([widthText(b)], w, 10) : fit([b.value], w, 10);
     const cy = ly + lh / 2;
     labels.push(`<text class="name" x="${cx}" y="${second === undefined ? cy + 4 : cy - 2}">${esc(name)}</text>`);

@@ -158,6 +158,10 @@ describe("wirecraft view in Chromium", { skip: SKIP }, () => {
     await page.click('#diagram g[data-layer="IPv4"] rect.field[data-field="ttl"]');
     assert.equal((await page.textContent("#tree .node.selected"))!.trim(), "ttl: 64");
     assert.deepEqual(await highlighted(page), [22]);
+    assert.deepEqual(await page.$$eval("#diagram rect.picked", (r) => r.map((x) => x.getAttribute("data-field"))), ["ttl"]);
+    // And the other way: a tree node outlines its box.
+    await page.click("#tree .node:text-is('dstPort: 8080')");
+    assert.deepEqual(await page.$$eval("#diagram rect.picked", (r) => r.map((x) => x.getAttribute("data-bytes"))), ["36-38"]);
     await page.screenshot({ path: `${ARTIFACTS}/diagram-pane.png` });
     await page.click('.pane-tabs button[data-pane="bytes"]');
     // Keyboard: down moves to frame 8, up twice to frame 6.

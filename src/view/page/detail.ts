@@ -16,6 +16,9 @@ export class Detail {
   private asciiCells: HTMLElement[] = [];
   private current: HTMLElement | null = null;
 
+  /** Called with each node selected (by a click, a key, a byte or a diagram box). */
+  onSelect: ((node: TreeNode) => void) | undefined = undefined;
+
   constructor(private readonly treeEl: HTMLElement, private readonly bytesEl: HTMLElement) {
     bytesEl.addEventListener("click", (e) => {
       const o = (e.target as HTMLElement).dataset.o;
@@ -120,6 +123,7 @@ export class Detail {
     // Open the branches above it.
     for (let li = p.el.parentElement?.parentElement?.closest("li"); li; li = li.parentElement?.closest("li")) li.classList.remove("closed");
     this.highlight(p.node.start, p.node.end);
+    this.onSelect?.(p.node);
     p.el.scrollIntoView({ block: "nearest" });
     const first = this.hexCells[p.node.start];
     first?.scrollIntoView({ block: "nearest" });

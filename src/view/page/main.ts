@@ -53,10 +53,15 @@ byId("diagram").addEventListener("click", (e) => {
   const range = rect?.getAttribute("data-bytes");
   if (rect == null || range == null) return;
   const [start, end] = range.split("-").map(Number) as [number, number];
-  for (const r of byId("diagram").querySelectorAll("rect.picked")) r.classList.remove("picked");
-  for (const r of byId("diagram").querySelectorAll(`rect.field[data-bytes="${range}"]`)) r.classList.add("picked");
   detail.selectRange(start, end, rect.getAttribute("data-field") ?? undefined);
 });
+// The box of the selected field is outlined in the diagram (tree, bytes and diagram stay in step).
+detail.onSelect = (node) => {
+  const field = /(?:^|\s)([A-Za-z]\w*): /.exec(node.label)?.[1];
+  for (const r of byId("diagram").querySelectorAll("rect.picked")) r.classList.remove("picked");
+  if (field === undefined) return;
+  for (const r of byId("diagram").querySelectorAll(`rect.field[data-bytes="${node.start}-${node.end}"][data-field="${field}"]`)) r.classList.add("picked");
+};
 
 function showCount(): void {
   status.textContent = list.length === meta.count ? `${meta.count} frames` : `Displayed: ${list.length} of ${meta.count} frames`;
