@@ -4,7 +4,7 @@ import { basename, extname } from "node:path";
 import { intOption, parseCommand, usage } from "./args.js";
 import { loadProtocols } from "./registry.js";
 
-export const VIEW_HELP = `Usage: wirecraft view FILE [options]
+export const VIEW_HELP = `Usage: wirecraft view FILE|- [options]
 
 Make a capture viewer: one self-contained HTML page (no external URL) with the packet list (the
 columns of wirecraft read), the filter language of wirecraft read --filter, the selected frame's
@@ -16,7 +16,8 @@ Written as a file, the page filters in the browser with the built-in protocols. 
 fetches frames by range and the server filters and dissects, with --load modules too.
 
 Options:
-  -o, --output OUT.html  where to write the page (default: FILE's name with .html, in the current folder)
+  -o, --output OUT.html  where to write the page (default: FILE's name with .html in the current
+                         folder; capture.html for - (stdin))
       --serve            serve the page on http://127.0.0.1:PORT/ instead of writing it (Ctrl-C stops)
       --port N           the port to serve on (default 8080; 0 picks a free one)
   -l, --load MODULE      import a compiled ES module defining protocols (repeatable)
@@ -57,7 +58,7 @@ export async function runView(args: string[]): Promise<number> {
   const { viewHtml } = await import("../view/html.js");
   let data;
   try {
-    data = await loadView(path, basename(path));
+    data = await loadView(path, path === "-" ? "stdin" : basename(path));
   } catch (e) {
     if (!(e instanceof Error) || !("code" in e)) throw e;
     process.stderr.write(`wirecraft view: ${path}: ${e.message}\n`);
@@ -85,7 +86,7 @@ export async function runView(args: string[]): Promise<number> {
     return 0;
   }
   if (o.load?.length) process.stderr.write("wirecraft view: the written page filters and dissects with the built-in protocols; serve it (--serve) to use --load modules there too\n");
-  const out = o.output ?? `${basename(path, extname(path))}.html`;
+  const out = o.output ?? (path === "-" ? "capture.html" : `${basename(path, extname(path))}.html`);
   const html = viewHtml(data, false);
   writeFileSync(out, html);
   process.stdout.write(`${out}: ${data.count} frames, ${(html.length / 1024).toFixed(0)} KiB\n`);

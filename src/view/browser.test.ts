@@ -261,6 +261,27 @@ describe("wirecraft view in Chromium", { skip: SKIP }, () => {
     }
   });
 
+  it("an empty capture opens without errors in every tab", async () => {
+    const file = join(dir, "empty.pcap");
+    writeFileSync(file, encodePcap([]));
+    const html = join(dir, "empty.html");
+    writeFileSync(html, viewHtml(await loadView(file, "empty.pcap"), false));
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on("pageerror", (e) => errors.push(e.message));
+    await page.goto(pathToFileURL(html).href);
+    await page.waitForSelector("body[data-ready]");
+    assert.equal(await rowsShown(page), 0);
+    for (const t of ["conversations", "hierarchy", "graphs", "packets"]) await page.click(`nav button[data-tab="${t}"]`);
+    await page.focus("#list");
+    await page.keyboard.press("End");
+    await applyFilter(page, "tcp");
+    assert.equal(await rowsShown(page), 0);
+    assert.equal(await page.getAttribute("body", "data-selected"), null);
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
   it("stays responsive on a large capture: only rows in sight are drawn, chunks decoded on demand", async () => {
     const N = 50_000;
     const records = [];
