@@ -150,3 +150,6 @@ export type { TcpInfo, TcpState } from "./stack/tcp/types.js";
 export type { TcpConnectOptions } from "./stack/stack.js";
 export type { TcpConfig } from "./stack/config.js";
 export type { AddressFamily, TcpNetwork } from "./stack/tcp/network.js";
+// Pictures: RFC-style header diagrams of protocols and packets, as text or SVG (see docs/view.md).
+export { diagram } from "./diagram/index.js";
+export type { DiagramOptions } from "./diagram/index.js";

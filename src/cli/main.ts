@@ -14,6 +14,7 @@ Usage:
   wirecraft follow FILE|- N          print TCP stream N like Wireshark's "Follow TCP Stream"
   wirecraft shell                    a Node REPL with the API in scope and field-name completion
   wirecraft describe PROTOCOL        list a protocol's fields (like Scapy's ls())
+  wirecraft view FILE [-o OUT.html]  a capture viewer page (list, filter, tree, bytes, stats, TCP graphs); --serve
   wirecraft stack --tap NAME [opts]  run the userspace TCP/IP stack on a TAP device (ping it, UDP echo)
   wirecraft demo                     craft, show and dissect a few packets
   wirecraft help COMMAND             a command's options and examples (or: wirecraft COMMAND --help)
@@ -37,6 +38,7 @@ async function commandHelp(topic: string): Promise<string | undefined> {
     case "follow": return (await import("./follow.js")).FOLLOW_HELP;
     case "shell": return (await import("./shell.js")).SHELL_HELP;
     case "stack": return (await import("./stack.js")).STACK_HELP;
+    case "view": return (await import("./view.js")).VIEW_HELP;
     default: return undefined;
   }
 }
@@ -82,6 +84,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import("./shell.js")).runShell(rest);
     case "stack":
       return (await import("./stack.js")).runStack(rest);
+    case "view":
+      return (await import("./view.js")).runView(rest);
     default:
       process.stderr.write(`wirecraft: unknown command "${cmd}"\n\n${HELP}`);
       return 2;
