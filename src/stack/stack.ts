@@ -26,6 +26,9 @@ import { PingSocket } from "./ping.js";
 import { DnsResolver } from "./dns.js";
 import { ConflictDetection, type AddressConflict } from "./conflict.js";
 import { numberToIPv4, parseCidr, prefixMask, requireIPv4, type Cidr } from "./address.js";
+import { Inet6, type Address6Info } from "./inet6.js";
+import type { NeighbourEntry } from "./ndp.js";
+import { isIPv6Text } from "./address6.js";
 
 /** A static route: `{ destination: "192.168.5.0/24", gateway: "10.0.0.254" }`. */
 export interface StaticRoute {
@@ -53,6 +56,13 @@ export interface StackOptions {
   readonly config?: StackConfigInput;
   /** Announce each address with a gratuitous ARP when added (default true; with `config.arp.probe`, RFC 5227 announcements always go out). */
   readonly announce?: boolean;
+  /**
+   * IPv6: `true` runs it with a link-local address, router solicitation and SLAAC
+   * (`config.ipv6`); addresses (`"2001:db8::1/64"`, one or several) do the same and add them
+   * (after DAD); `false` or leaving it out keeps the stack IPv4-only (nothing IPv6 is sent; see
+   * docs/ipv6.md for why this is the library's default while `wirecraft stack` runs dual-stack).
+   */
+  readonly ipv6?: boolean | string | readonly string[];
 }
 
 /** The events of a stack. */
@@ -81,6 +91,8 @@ export class Stack extends EventEmitter<StackEvents> {
   /** @internal */ readonly reassembly: Reassembly;
   /** @internal */ readonly conflicts: ConflictDetection;
   /** @internal */ readonly resolver: DnsResolver;
+  /** @internal The IPv6 half: `inet6.ipv6` (register/send) and `inet6.icmpv6` (onError) for transports. */
+  readonly inet6: Inet6;
   private readonly announceAddresses: boolean;
   private closed = false;
 
@@ -96,6 +108,13 @@ export class Stack extends EventEmitter<StackEvents> {
     // The echo identifier comes from the MAC so that two stacks on one link differ, deterministically.
     const macBytes = this.iface.mac.split(":").map((h) => parseInt(h, 16));
     this.icmp = new Icmp(this.ipv4, this.clock, this.counters, this.config.icmp, (macBytes[4]! << 8) | macBytes[5]!);
+    // IPv6's random delays (DAD, solicitations, MLD) come from a generator seeded by the MAC too.
+    this.inet6 = new Inet6(this.iface, this.clock, this.counters, this.config.ipv6, (macBytes[4]! << 8) | macBytes[5]!,
+      seededRandom((((macBytes[2]! << 24) | (macBytes[3]! << 16) | (macBytes[4]! << 8) | macBytes[5]!) ^ 0x6a09e667) >>> 0), {
+        ready: (cidr) => this.emit("addressReady", cidr),
+        conflict: (c) => this.emit("addressConflict", c),
+        dnsServers: (servers, lifetime) => this.setDnsServers(lifetime === 0 ? [] : servers),
+      });
     this.udp = new Udp(this.ipv4, this.icmp, this.iface, this.counters, this.config.udp);
     this.ipv4.register(IpProtocol.ICMP, (p, ip, a) => this.icmp.receive(p, ip, a));
     this.ipv4.register(IpProtocol.UDP, (p, ip, a) => this.udp.receive(p, ip, a));
@@ -118,11 +137,17 @@ export class Stack extends EventEmitter<StackEvents> {
     this.iface.attach({
       arp: (p, frame) => this.arp.receive(p, frame),
       ipv4: (p, frame) => this.ipv4.receive(p, frame),
+      ipv6: (p, frame) => this.inet6.ipv6.receive(p, frame),
     });
     const addrs = options.ipv4 === undefined ? [] : typeof options.ipv4 === "string" ? [options.ipv4] : options.ipv4;
     for (const a of addrs) this.addAddress(a);
     if (options.gateway !== undefined) this.setGateway(options.gateway);
     for (const r of options.routes ?? []) this.addRoute(r);
+    const v6 = options.ipv6 ?? false;
+    if (v6 !== false) {
+      this.inet6.enable(true);
+      for (const a of v6 === true ? [] : typeof v6 === "string" ? [v6] : v6) this.inet6.addAddress(a);
+    }
   }
 
   /** Return the interface's MAC. */
@@ -141,6 +166,7 @@ export class Stack extends EventEmitter<StackEvents> {
    * `addressConflict` tells which; `tentativeAddresses()` lists those being probed.
    */
   addAddress(cidr: string): void {
+    if (isIPv6Text(cidr)) { this.inet6.addAddress(cidr); return; }
     const c = parseCidr(cidr);
     if (this.iface.hasAddress(c.address)) return;
     if (this.config.arp.probe) { this.conflicts.start(c); return; }
@@ -168,6 +194,7 @@ export class Stack extends EventEmitter<StackEvents> {
 
   /** Remove an address and its connected route. */
   removeAddress(address: string): void {
+    if (isIPv6Text(address)) { this.inet6.removeAddress(address); return; }
     const n = requireIPv4(address.split("/")[0]!, "removeAddress");
     this.conflicts.forget(n);
     const c = this.iface.addresses().find((a) => a.address === n);
@@ -175,9 +202,20 @@ export class Stack extends EventEmitter<StackEvents> {
     this.routeTable.remove((r) => r.kind === "connected" && r.source === n);
   }
 
-  /** Return the addresses as `ADDR/LEN`. */
+  /** Return the addresses in use as `ADDR/LEN`: IPv4 ones, then IPv6 ones (not those still tentative). */
   addresses(): string[] {
-    return this.iface.addresses().map((a) => `${numberToIPv4(a.address)}/${a.prefixLength}`);
+    const v4 = this.iface.addresses().map((a) => `${numberToIPv4(a.address)}/${a.prefixLength}`);
+    return [...v4, ...this.inet6.addresses().filter((a) => a.state !== "tentative").map((a) => a.cidr)];
+  }
+
+  /** Return the IPv6 addresses with their states (tentative, preferred, deprecated), origins and lifetimes left. */
+  addresses6(): Address6Info[] {
+    return this.inet6.addresses();
+  }
+
+  /** Return the IPv6 neighbour cache (RFC 4861 states). */
+  neighbours(): NeighbourEntry[] {
+    return this.inet6.neighbours();
   }
 
   /** Set (replace) the default gateway. */
@@ -194,14 +232,15 @@ export class Stack extends EventEmitter<StackEvents> {
 
   /** Add a static route through a gateway. */
   addRoute(route: StaticRoute): void {
+    if (isIPv6Text(route.destination)) { this.inet6.addRoute(route.destination, route.gateway, route.metric); return; }
     const c = parseCidr(route.destination);
     const g = requireIPv4(route.gateway, "gateway");
     this.routeTable.add({ destination: c.address & prefixMask(c.prefixLength), prefixLength: c.prefixLength, gateway: g, source: undefined, metric: route.metric ?? 0, kind: "static" });
   }
 
-  /** Return the routing table. */
+  /** Return the routing tables: IPv4 routes, then IPv6 ones (on-link prefixes, routes, default routers). */
   routes(): RouteEntry[] {
-    return this.routeTable.list();
+    return [...this.routeTable.list(), ...this.inet6.routeList()];
   }
 
   /** Return the ARP cache (entries that aged out are dropped first). */
@@ -211,7 +250,14 @@ export class Stack extends EventEmitter<StackEvents> {
 
   /** Receive multicast datagrams for `group` (the all-hosts group is always joined). */
   joinGroup(group: string): void {
+    if (isIPv6Text(group)) { this.inet6.joinGroup(group); return; }
     this.ipv4.joinGroup(requireIPv4(group, "joinGroup"));
+  }
+
+  /** Stop receiving an IPv6 or IPv4 multicast group. */
+  leaveGroup(group: string): void {
+    if (isIPv6Text(group)) { this.inet6.leaveGroup(group); return; }
+    this.ipv4.leaveGroup(requireIPv4(group, "leaveGroup"));
   }
 
   /** Create a UDP socket shaped like Node's `dgram.createSocket("udp4")`. */
@@ -232,6 +278,7 @@ export class Stack extends EventEmitter<StackEvents> {
 
   /** Send an ICMP echo request and resolve with the reply. */
   ping(address: string, options?: PingOptions): Promise<PingReply> {
+    if (isIPv6Text(address)) return this.inet6.ping(address, options);
     return this.icmp.ping(address, options);
   }
 
@@ -269,5 +316,6 @@ export class Stack extends EventEmitter<StackEvents> {
     this.reassembly.clear();
     this.conflicts.clear();
     this.icmp.close();
+    this.inet6.close();
   }
 }
