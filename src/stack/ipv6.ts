@@ -117,8 +117,7 @@ export class Ipv6 {
   private readonly dissector = createDissector(IPv6);
   private readonly fragmentDissector = createDissector(IPv6);
   private nextFragmentId: number;
-  /** Turned on by the stack (frames of EtherType 0x86dd are dropped before). */
-  enabled = false;
+  private on = false;
   /** The hop limit sent (a router advertisement may change it). */
   hopLimit: number;
   /** The link MTU for IPv6 (a router advertisement's MTU option may lower it). */
@@ -145,6 +144,19 @@ export class Ipv6 {
     this.hopLimit = config.hopLimit;
     this.linkMtu = iface.mtu;
     this.nextFragmentId = Math.floor(random() * 0x100000000) >>> 0;
+  }
+
+  /** Whether IPv6 runs (frames of EtherType 0x86dd are dropped before it is turned on). */
+  get enabled(): boolean {
+    return this.on;
+  }
+
+  /** Turn IPv6 on (the all-nodes group's MAC is accepted from then on) or off. */
+  set enabled(on: boolean) {
+    if (on === this.on) return;
+    this.on = on;
+    if (on) this.iface.addMulticastMac(multicastMac6(ALL_NODES));
+    else this.iface.removeMulticastMac(multicastMac6(ALL_NODES));
   }
 
   /** Hand datagrams of `protocol` to `handler`. */
