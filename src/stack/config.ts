@@ -157,6 +157,8 @@ export interface DnsConfig {
   readonly attempts: number;
   /** CNAME links followed at most (default 8). */
   readonly cnameDepth: number;
+  /** Which family `lookup()` returns first when a name has both (default `"ipv6first"`, as RFC 6724). */
+  readonly order: "ipv4first" | "ipv6first";
 }
 
 /** An 802.1Q tag on the interface: frames go out tagged, and only frames with this VLAN id come in. */
@@ -200,7 +202,7 @@ export const defaultStackConfig: StackConfig = {
   },
   icmp: { errorBurst: 10, errorsPerSecond: 10, echoBroadcast: false },
   udp: { ephemeralFirst: 49152, ephemeralLast: 65535 },
-  dns: { servers: [], timeout: 2000, attempts: 2, cnameDepth: 8 },
+  dns: { servers: [], timeout: 2000, attempts: 2, cnameDepth: 8, order: "ipv6first" },
   vlan: { id: undefined, pcp: 0 },
 };
 
