@@ -73,6 +73,33 @@ export function frame6(o: { src: string; dst: string; srcMac?: string; dstMac?: 
   ).bytes();
 }
 
+/** Return an Ethernet frame to the stack carrying `datagram` (an IPv6 datagram's bytes, as built). */
+export function datagramFrame(datagram: Uint8Array, dstMac = "02:00:00:00:00:01"): Uint8Array {
+  return packet(Ethernet({ src: PEER_MAC, dst: dstMac, type: EtherType.IPv6 }), Raw({ data: datagram })).bytes();
+}
+
+/**
+ * Split an IPv6 datagram without extension headers into fragments' datagrams: `pieces` are
+ * [start, end) byte ranges of its payload (the last one's end says where the datagram ends).
+ */
+export function fragments6(datagram: Uint8Array, id: number, pieces: readonly [number, number][], total = datagram.length - 40): Uint8Array[] {
+  const payload = datagram.subarray(40);
+  return pieces.map(([start, end]) => {
+    const out = new Uint8Array(48 + end - start);
+    out.set(datagram.subarray(0, 40), 0);
+    out[6] = 44;
+    out[4] = (out.length - 40) >> 8;
+    out[5] = (out.length - 40) & 0xff;
+    out[40] = datagram[6]!;
+    const field = start | (end < total ? 1 : 0);
+    out[42] = field >> 8;
+    out[43] = field & 0xff;
+    new DataView(out.buffer).setUint32(44, id);
+    out.set(payload.subarray(start, end), 48);
+    return out;
+  });
+}
+
 /** What a router advertisement says. */
 export interface RaOptions {
   readonly router?: string;
