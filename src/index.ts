@@ -122,3 +122,11 @@ export { startServices, ServicePort } from "./stack/services.js";
 export type { ServiceName, Services } from "./stack/services.js";
 export { DnsResolver, DnsError } from "./stack/dns.js";
 export type { DnsConfig, VlanConfig } from "./stack/config.js";
+
+// The stack's IPv6 network layer (issue 8): addresses, neighbour discovery, MLD, ICMPv6 (see docs/ipv6.md).
+export type { Ipv6Config } from "./stack/config.js";
+export type { Address6Info } from "./stack/inet6.js";
+export type { NeighbourEntry, NeighbourState } from "./stack/ndp.js";
+export type { AddressState6, AddressOrigin6, Arrival6, Send6Options, Send6Failure } from "./stack/ipv6.js";
+export type { Icmpv6ErrorInfo } from "./stack/icmpv6.js";
+export { eui64, stableInterfaceId, solicitedNode, multicastMac6 } from "./stack/address6.js";
