@@ -79,13 +79,26 @@ export function prefixOf(address: string, length: number): string {
 
 /** Whether the first `length` bits of `a` and `b` are equal. */
 export function samePrefix(a: string, b: string, length: number): boolean {
-  return prefixOf(a, length) === prefixOf(b, length);
+  return commonPrefixLength(a, b) >= length;
+}
+
+// Parsed addresses for the per-datagram comparisons (route lookup, source selection): read-only,
+// a bounded memo that is simply emptied when full.
+const parsed = new Map<string, Uint8Array>();
+function bytesOf(text: string): Uint8Array {
+  let b = parsed.get(text);
+  if (b === undefined) {
+    b = ipv6Bytes(text) ?? new Uint8Array(16);
+    if (parsed.size >= 4096) parsed.clear();
+    parsed.set(text, b);
+  }
+  return b;
 }
 
 /** Return how many leading bits `a` and `b` share (0..128). */
 export function commonPrefixLength(a: string, b: string): number {
-  const x = ipv6Bytes(a)!;
-  const y = ipv6Bytes(b)!;
+  const x = bytesOf(a);
+  const y = bytesOf(b);
   for (let i = 0; i < 16; i++) {
     const d = x[i]! ^ y[i]!;
     if (d !== 0) return i * 8 + Math.clz32(d) - 24;
@@ -100,8 +113,8 @@ export function isMulticast6(address: string): boolean {
 
 /** Whether an address is link-local unicast (fe80::/10). */
 export function isLinkLocal6(address: string): boolean {
-  const b = ipv6Bytes(address);
-  return b !== undefined && b[0] === 0xfe && (b[1]! & 0xc0) === 0x80;
+  const b = bytesOf(address);
+  return b[0] === 0xfe && (b[1]! & 0xc0) === 0x80;
 }
 
 /** Whether an address is the loopback ::1. */
@@ -114,7 +127,7 @@ export function isLoopback6(address: string): boolean {
  * 5 site-local, 14 global; multicast addresses carry theirs in the low nibble of byte 1.
  */
 export function scope6(address: string): number {
-  const b = ipv6Bytes(address)!;
+  const b = bytesOf(address);
   if (b[0] === 0xff) return b[1]! & 0x0f;
   if (isLoopback6(address)) return 2; // RFC 6724 3.1: the loopback is link-local in scope.
   if (b[0] === 0xfe && (b[1]! & 0xc0) === 0x80) return 2;
