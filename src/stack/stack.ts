@@ -19,14 +19,15 @@ import { Arp, type ArpEntry } from "./arp.js";
 import { Ipv4 } from "./ipv4.js";
 import { RouteTable, type RouteEntry } from "./route.js";
 import { Icmp, TIME_EXCEEDED_REASSEMBLY, type PingOptions, type PingReply } from "./icmp.js";
-import { Udp, type UdpSocket } from "./udp.js";
+import { Udp, type UdpSocket, type UdpSocketOptions, type UdpSocketType } from "./udp.js";
 import { Stats, type StackStats } from "./stats.js";
 import { Reassembly } from "./reassembly.js";
 import { PingSocket } from "./ping.js";
-import { DnsResolver } from "./dns.js";
+import { DnsResolver, type DnsRecordType, type LookupAddress, type LookupOptions } from "./dns.js";
 import { ConflictDetection, type AddressConflict } from "./conflict.js";
 import { numberToIPv4, parseCidr, prefixMask, requireIPv4, type Cidr } from "./address.js";
 import { Inet6, type Address6Info } from "./inet6.js";
+import { Icmpv6UnreachableCode } from "./icmpv6.js";
 import type { NeighbourEntry } from "./ndp.js";
 import { isIPv6Text } from "./address6.js";
 
@@ -67,14 +68,14 @@ export interface StackOptions {
 
 /** The events of a stack. */
 export interface StackEvents {
-  /** An address is in use (at once, or after RFC 5227 probing): `ADDR/LEN`. */
+  /** An address is in use (at once, after RFC 5227 probing, or after IPv6 duplicate address detection): `ADDR/LEN`. */
   addressReady: [address: string];
-  /** Another host claims an address (while probing: it is abandoned; in use: see `arp.defence`). */
+  /** Another host claims an address (while probing or in IPv6 DAD: it is abandoned; in use: see `arp.defence`; IPv6: `ignored`). */
   addressConflict: [conflict: AddressConflict];
 }
 
 /**
- * A userspace TCP/IP stack (IPv4, ARP, ICMP, UDP for now). Emits `addressReady` and
+ * A userspace TCP/IP stack (IPv4 with ARP and ICMP, IPv6 with ND, MLD and ICMPv6 when `ipv6` is given, UDP). Emits `addressReady` and
  * `addressConflict` (never `error`: nothing it emits can throw for want of a listener).
  */
 export class Stack extends EventEmitter<StackEvents> {
@@ -113,11 +114,15 @@ export class Stack extends EventEmitter<StackEvents> {
       seededRandom((((macBytes[2]! << 24) | (macBytes[3]! << 16) | (macBytes[4]! << 8) | macBytes[5]!) ^ 0x6a09e667) >>> 0), {
         ready: (cidr) => this.emit("addressReady", cidr),
         conflict: (c) => this.emit("addressConflict", c),
-        dnsServers: (servers, lifetime) => this.setDnsServers(lifetime === 0 ? [] : servers),
+        dnsServers: (servers, lifetime) => this.setDnsServers(lifetime === 0 ? [] : servers, "ra"),
       });
     this.udp = new Udp(this.ipv4, this.icmp, this.iface, this.counters, this.config.udp);
     this.ipv4.register(IpProtocol.ICMP, (p, ip, a) => this.icmp.receive(p, ip, a));
     this.ipv4.register(IpProtocol.UDP, (p, ip, a) => this.udp.receive(p, ip, a));
+    // UDP over IPv6 (udp.ts): datagrams in, ICMPv6 errors to the sockets, port unreachable out.
+    this.udp.attachIpv6(this.inet6.ipv6, this.name, (a) => this.inet6.icmpv6.unreachable(Icmpv6UnreachableCode.port, a));
+    this.inet6.ipv6.register(IpProtocol.UDP, (p, _ip, a) => this.udp.receive6(p, a));
+    this.inet6.icmpv6.onError(IpProtocol.UDP, (e) => this.udp.icmp6Error(e));
     this.reassembly = new Reassembly((p, ip, a) => this.ipv4.deliver(p, ip, a), this.clock, this.counters, this.config.ipv4);
     this.ipv4.onFragment = (p, ip, a) => this.reassembly.receive(p, ip, a);
     this.reassembly.onTimeout = (_p, ip, a) => this.icmp.timeExceeded(TIME_EXCEEDED_REASSEMBLY, ip, a);
@@ -218,6 +223,11 @@ export class Stack extends EventEmitter<StackEvents> {
     return this.inet6.neighbours();
   }
 
+  /** Return the IPv6 neighbour cache; the same as `neighbours()`. */
+  neighbourTable(): NeighbourEntry[] {
+    return this.inet6.neighbours();
+  }
+
   /** Set (replace) the default gateway. */
   setGateway(gateway: string): void {
     const g = requireIPv4(gateway, "gateway");
@@ -260,10 +270,12 @@ export class Stack extends EventEmitter<StackEvents> {
     this.ipv4.leaveGroup(requireIPv4(group, "leaveGroup"));
   }
 
-  /** Create a UDP socket shaped like Node's `dgram.createSocket("udp4")`. */
-  createSocket(type: "udp4" | { type: "udp4" } = "udp4", onMessage?: (msg: Buffer, rinfo: import("./udp.js").RemoteInfo) => void): UdpSocket {
-    void type;
-    const s = this.udp.createSocket();
+  /**
+   * Create a UDP socket shaped like Node's `dgram.createSocket`: `"udp4"`, `"udp6"` (bound to `::`
+   * it receives IPv4 too, as mapped addresses) or `{ type: "udp6", ipv6Only: true }`.
+   */
+  createSocket(type: UdpSocketType | UdpSocketOptions = "udp4", onMessage?: (msg: Buffer, rinfo: import("./udp.js").RemoteInfo) => void): UdpSocket {
+    const s = this.udp.createSocket(typeof type === "string" ? { type } : type);
     if (onMessage !== undefined) s.on("message", onMessage);
     return s;
   }
@@ -287,14 +299,34 @@ export class Stack extends EventEmitter<StackEvents> {
     return this.resolver.resolve4(name);
   }
 
-  /** Resolve a name to its IPv4 addresses; the same as `resolve4` (no IPv6 yet). */
-  resolve(name: string): Promise<string[]> {
-    return this.resolver.resolve4(name);
+  /** Resolve a name to its IPv6 addresses (AAAA records). */
+  resolve6(name: string): Promise<string[]> {
+    return this.resolver.resolve6(name);
   }
 
-  /** Set the DNS servers learned (DHCP does); `config.dns.servers`, when given, come first and alone. */
-  setDnsServers(servers: readonly string[]): void {
-    this.resolver.setServers(servers);
+  /** Resolve a name to the addresses of records of `rrtype` (`"A"`, the default, or `"AAAA"`). */
+  resolve(name: string, rrtype: DnsRecordType = "A"): Promise<string[]> {
+    return this.resolver.resolve(name, rrtype);
+  }
+
+  /**
+   * Find a name's addresses as Node's `dns.lookup` (DNS only): the first `{ address, family }`, or
+   * all of them with `{ all: true }`; both families unless `family` is 4 or 6, ordered by
+   * `config.dns.order` (IPv6 first by default).
+   */
+  lookup(name: string, options: LookupOptions & { all: true }): Promise<LookupAddress[]>;
+  lookup(name: string, options?: LookupOptions & { all?: false }): Promise<LookupAddress>;
+  async lookup(name: string, options: LookupOptions = {}): Promise<LookupAddress | LookupAddress[]> {
+    const all = await this.resolver.lookup(name, options);
+    return options.all === true ? all : all[0]!;
+  }
+
+  /**
+   * Set the DNS servers learned from `source` (`"dhcp"` by default; `"ra"` for RFC 8106 options);
+   * `config.dns.servers`, when given, come first and alone. An empty list forgets the source.
+   */
+  setDnsServers(servers: readonly string[], source?: string): void {
+    this.resolver.setServers(servers, source);
   }
 
   /** Return the DNS servers the resolver asks, in order. */
