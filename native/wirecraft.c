@@ -16,6 +16,7 @@
 #include <linux/filter.h>
 #include <linux/if_packet.h>
 #include <linux/if_tun.h>
+#include <linux/virtio_net.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <stdint.h>
@@ -23,11 +24,16 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
 enum { KIND_FD = 0, KIND_PACKET = 1, KIND_RAW = 2 };
-#define INFO_PER_FRAME 4
+#define INFO_PER_FRAME 6 /* pkttype, protocol, ifindex, length, segment size, checksum state */
+#define VNET_HDR_LEN ((int)sizeof(struct virtio_net_hdr))
+#define CSUM_NONE 0
+#define CSUM_COMPLETED 1 /* NEEDS_CSUM: the addon computed it */
+#define CSUM_VALID 2     /* DATA_VALID: the kernel vouched for it */
 #define DEFAULT_BATCH 64
 #define MAX_BATCH 1024
 #define FRAME_BUFFER (65536 + 256)
@@ -36,6 +42,7 @@ typedef struct {
   int fd;
   int kind;
   int family; /* raw sockets: AF_INET or AF_INET6 */
+  int vnet;   /* TAP/TUN with IFF_VNET_HDR: the virtio-net header's length, else 0 */
   napi_env env;
   uv_poll_t poll;
   int poll_init;       /* uv_poll_init done */
@@ -255,6 +262,11 @@ static napi_value open_tun(napi_env env, napi_callback_info info) {
   napi_value result, handle, actual;
   handle = wrap_handle(env, fd, KIND_FD);
   if (!handle) return NULL;
+  if (flags & IFF_VNET_HDR) {
+    handle_t *h;
+    napi_get_value_external(env, handle, (void **)&h);
+    h->vnet = VNET_HDR_LEN;
+  }
   CHECK(napi_create_object(env, &result));
   CHECK(napi_create_string_utf8(env, ifr.ifr_name, NAPI_AUTO_LENGTH, &actual));
   CHECK(napi_set_named_property(env, result, "handle", handle));
@@ -376,20 +388,146 @@ static napi_value sent_result(napi_env env, ssize_t n, const char *op, const cha
   return result;
 }
 
-/* write(handle, bytes) -> bytes written, or -errno when the queue is full (EAGAIN, ENOBUFS). */
+/* ---- virtio-net headers (IFF_VNET_HDR) ---------------------------------------------------- */
+
+/* The virtio-net header of an outgoing Ethernet frame: a TCP frame whose payload is longer than
+   `segment` bytes is marked for segmentation (GSO TCPV4/TCPV6, gso_size = segment). The checksum
+   the stack computed covers the whole segment, so flags stay 0 (the kernel checks it, or redoes it
+   per piece when it cuts). Anything else gets an all-zero header. */
+static void vnet_header_for(const uint8_t *f, size_t len, uint32_t segment, struct virtio_net_hdr *v) {
+  memset(v, 0, sizeof *v);
+  if (!segment || len < 14) return;
+  size_t l3 = 14;
+  unsigned type = (unsigned)(f[12] << 8 | f[13]);
+  if (type == 0x8100 && len >= 18) {
+    type = (unsigned)(f[16] << 8 | f[17]);
+    l3 = 18;
+  }
+  size_t l4;
+  uint8_t gso;
+  if (type == 0x0800 && len >= l3 + 20) {
+    size_t ihl = (size_t)(f[l3] & 15) * 4;
+    if (f[l3 + 9] != IPPROTO_TCP || ihl < 20) return;
+    l4 = l3 + ihl;
+    gso = VIRTIO_NET_HDR_GSO_TCPV4;
+  } else if (type == 0x86dd && len >= l3 + 40) {
+    if (f[l3 + 6] != IPPROTO_TCP) return; /* extension headers: not cut */
+    l4 = l3 + 40;
+    gso = VIRTIO_NET_HDR_GSO_TCPV6;
+  } else {
+    return;
+  }
+  if (len < l4 + 20) return;
+  size_t headers = l4 + (size_t)(f[l4 + 12] >> 4) * 4;
+  if (headers > len || len - headers <= segment) return;
+  v->gso_type = gso;
+  v->gso_size = (uint16_t)segment;
+  v->hdr_len = (uint16_t)headers;
+}
+
+/* Complete a NEEDS_CSUM frame: the field at start+offset holds the pseudo-header sum; add the
+   bytes from `start` to the end and store the complement. Returns 0 when the offsets are bad. */
+static int complete_checksum(uint8_t *f, size_t len, size_t start, size_t offset) {
+  if (start + offset + 2 > len) return 0;
+  uint64_t sum = 0;
+  size_t i = start;
+  for (; i + 4 <= len; i += 4) {
+    uint32_t w;
+    memcpy(&w, f + i, 4);
+    sum += w;
+  }
+  if (i + 2 <= len) {
+    uint16_t w;
+    memcpy(&w, f + i, 2);
+    sum += w;
+    i += 2;
+  }
+  if (i < len) sum += f[i]; /* the last odd byte, in host (little-endian) order */
+  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+  uint16_t value = (uint16_t)~sum;
+  memcpy(f + start + offset, &value, 2);
+  return 1;
+}
+
+static ssize_t write_one(handle_t *h, const void *data, size_t len, uint32_t segment) {
+  ssize_t n;
+  if (h->vnet) {
+    struct virtio_net_hdr v;
+    vnet_header_for(data, len, segment, &v);
+    struct iovec iov[2] = {{.iov_base = &v, .iov_len = (size_t)h->vnet}, {.iov_base = (void *)data, .iov_len = len}};
+    do n = writev(h->fd, iov, 2);
+    while (n < 0 && errno == EINTR);
+    if (n >= h->vnet) n -= h->vnet;
+  } else {
+    do n = write(h->fd, data, len);
+    while (n < 0 && errno == EINTR);
+  }
+  return n;
+}
+
+/* write(handle, bytes, segmentSize?) -> bytes written, or -errno when the queue is full (EAGAIN,
+   ENOBUFS). On a vnet TAP a TCP frame longer than segmentSize + headers is cut by the kernel. */
 static napi_value write_frame(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
+  size_t argc = 3;
+  napi_value argv[3];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   handle_t *h = get_handle(env, argv[0]);
   if (!h) return NULL;
   void *data;
   size_t len;
   if (get_bytes(env, argv[1], &data, &len) < 0) return NULL;
-  ssize_t n;
-  do n = write(h->fd, data, len);
-  while (n < 0 && errno == EINTR);
-  return sent_result(env, n, "write", NULL);
+  uint32_t segment = 0;
+  if (argc >= 3) {
+    napi_valuetype t;
+    napi_typeof(env, argv[2], &t);
+    if (t == napi_number) napi_get_value_uint32(env, argv[2], &segment);
+  }
+  if (segment > 65535) segment = 0;
+  return sent_result(env, write_one(h, data, len, segment), "write", NULL);
+}
+
+/* writeMany(handle, frames[], segmentSizes: Uint32Array|null) -> frames written (stops at the
+   first full queue; the count says where), or throws on another error. One call per batch. */
+static napi_value write_many(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  handle_t *h = get_handle(env, argv[0]);
+  if (!h) return NULL;
+  uint32_t count = 0;
+  CHECK(napi_get_array_length(env, argv[1], &count));
+  uint32_t *segments = NULL;
+  size_t segment_count = 0;
+  if (argc >= 3) {
+    bool typed = false;
+    napi_is_typedarray(env, argv[2], &typed);
+    if (typed) {
+      napi_typedarray_type type;
+      napi_value ab;
+      size_t offset;
+      void *p;
+      napi_get_typedarray_info(env, argv[2], &type, &segment_count, &p, &ab, &offset);
+      if (type == napi_uint32_array) segments = p;
+      else segment_count = 0;
+    }
+  }
+  uint32_t done = 0;
+  for (; done < count; done++) {
+    napi_value item;
+    CHECK(napi_get_element(env, argv[1], done, &item));
+    void *data;
+    size_t len;
+    if (get_bytes(env, item, &data, &len) < 0) return NULL;
+    uint32_t segment = segments && done < segment_count ? segments[done] : 0;
+    ssize_t n = write_one(h, data, len, segment > 65535 ? 0 : segment);
+    if (n < 0) {
+      if (errno == EAGAIN || errno == ENOBUFS) break;
+      return throw_errno(env, errno, "write", NULL);
+    }
+  }
+  napi_value result;
+  CHECK(napi_create_uint32(env, done, &result));
+  return result;
 }
 
 /* sendTo(handle, bytes, address) for raw IP sockets -> bytes sent, or -errno when full. */
@@ -472,7 +610,7 @@ static void on_readable(uv_poll_t *poll, int status, int events) {
   int64_t batch_time = 0;
   while (count < max && h->fd >= 0) {
     ssize_t n;
-    uint32_t pkttype = 0, protocol = 0, ifindex = 0, length = 0;
+    uint32_t pkttype = 0, protocol = 0, ifindex = 0, length = 0, segment = 0, csum = CSUM_NONE;
     int64_t stamp = 0;
     if (h->kind == KIND_PACKET) {
       struct sockaddr_ll from;
@@ -492,6 +630,21 @@ static void on_readable(uv_poll_t *poll, int status, int events) {
         pkttype = from.sll_pkttype;
         protocol = ntohs(from.sll_protocol);
         ifindex = (uint32_t)from.sll_ifindex;
+      }
+    } else if (h->vnet) {
+      struct virtio_net_hdr v;
+      struct iovec iov[2] = {{.iov_base = &v, .iov_len = (size_t)h->vnet}, {.iov_base = h->buffer, .iov_len = FRAME_BUFFER}};
+      n = readv(h->fd, iov, 2);
+      if (n >= 0 && n < h->vnet) continue; /* no header: nothing to deliver */
+      if (n >= 0) {
+        n -= h->vnet;
+        if (v.gso_type != VIRTIO_NET_HDR_GSO_NONE) segment = v.gso_size;
+        if (v.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
+          size_t got = (size_t)n < FRAME_BUFFER ? (size_t)n : FRAME_BUFFER;
+          if (complete_checksum(h->buffer, got, v.csum_start, v.csum_offset)) csum = CSUM_COMPLETED;
+        } else if (v.flags & VIRTIO_NET_HDR_F_DATA_VALID) {
+          csum = CSUM_VALID;
+        }
       }
     } else {
       n = read(h->fd, h->buffer, FRAME_BUFFER);
@@ -516,6 +669,8 @@ static void on_readable(uv_poll_t *poll, int status, int events) {
     infos[count * INFO_PER_FRAME + 1] = protocol;
     infos[count * INFO_PER_FRAME + 2] = ifindex;
     infos[count * INFO_PER_FRAME + 3] = length;
+    infos[count * INFO_PER_FRAME + 4] = segment;
+    infos[count * INFO_PER_FRAME + 5] = csum;
     count++;
   }
   if (count > 0) {
@@ -654,6 +809,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"openRaw", NULL, open_raw, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setFilter", NULL, set_filter, NULL, NULL, NULL, napi_enumerable, NULL},
       {"write", NULL, write_frame, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"writeMany", NULL, write_many, NULL, NULL, NULL, napi_enumerable, NULL},
       {"sendTo", NULL, send_to, NULL, NULL, NULL, napi_enumerable, NULL},
       {"start", NULL, start, NULL, NULL, NULL, napi_enumerable, NULL},
       {"stop", NULL, stop, NULL, NULL, NULL, napi_enumerable, NULL},

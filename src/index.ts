@@ -130,3 +130,25 @@ export type { NeighbourEntry, NeighbourState } from "./stack/ndp.js";
 export type { AddressState6, AddressOrigin6, Arrival6, Send6Options, Send6Failure } from "./stack/ipv6.js";
 export type { Icmpv6ErrorInfo } from "./stack/icmpv6.js";
 export { eui64, stableInterfaceId, solicitedNode, multicastMac6 } from "./stack/address6.js";
+// TCP loss recovery and congestion control (pure algorithms; see docs/tcp.md).
+export { RttEstimator } from "./stack/tcp/rtt.js";
+export type { RttOptions } from "./stack/tcp/rtt.js";
+export { congestionControls, initialWindow, INFINITE_SSTHRESH } from "./stack/tcp/congestion.js";
+export type { CongestionControl, CongestionControlFactory, CongestionControlName } from "./stack/tcp/congestion.js";
+export { Cubic } from "./stack/tcp/cubic.js";
+export type { CubicOptions } from "./stack/tcp/cubic.js";
+export { SackScoreboard } from "./stack/tcp/scoreboard.js";
+export type { NextSegment } from "./stack/tcp/scoreboard.js";
+// TCP services, the HTTP service and link offloads (issue 7; see docs/stack.md "TCP services and live use").
+export { startHttpService, patternBytes, patternBlock, MAX_HTTP_BYTES, PATTERN_PERIOD } from "./stack/http-service.js";
+export type { HttpService, HttpServiceOptions } from "./stack/http-service.js";
+export { startTcpService, chargenCycle, CHARGEN_LINE } from "./stack/tcp-services.js";
+export type { TcpServiceName, TcpServiceCounters } from "./stack/tcp-services.js";
+export { ServiceTransports } from "./stack/services.js";
+export type { ServicesOptions } from "./stack/services.js";
+export type { FrameMeta, LiveFrameLink, LiveLinkCounters } from "./stack/link.js";
+// Sockets and names over IPv6 (issue 8; see docs/ipv6.md "Sockets over IPv6").
+export { MAX_UDP6_PAYLOAD } from "./stack/udp.js";
+export type { UdpSocketType, UdpSocketOptions, UdpIcmpError } from "./stack/udp.js";
+export type { DnsRecordType, LookupAddress, LookupOptions } from "./stack/dns.js";
+export type { TcpConnectOptions } from "./stack/stack.js";

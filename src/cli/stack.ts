@@ -19,12 +19,13 @@ import { dropChannel, type DropMessage } from "../stack/stats.js";
 export const STACK_HELP = `Usage: wirecraft stack --tap NAME [options]
 
 Run wirecraft's userspace TCP/IP stack (Ethernet, ARP, IPv4, ICMP, IPv6, ICMPv6, neighbour
-discovery, SLAAC, MLD, UDP) on a TAP device: the kernel's side of the TAP is a network interface of
-this host, the stack is the host at the other end of that virtual wire. The TAP is created when
-missing (that needs root or CAP_NET_ADMIN; a device created here disappears when the command
-stops). Dual-stack by default: IPv6 gets a link-local address and global ones from router
-advertisements (SLAAC), each checked by duplicate address detection first and logged when ready.
-Logs what it does on stdout; Ctrl-C (SIGINT) or SIGTERM stops it cleanly and prints its counters.
+discovery, SLAAC, MLD, UDP, TCP) on a TAP device: the kernel's side of the TAP is a network
+interface of this host, the stack is the host at the other end of that virtual wire. The TAP is
+created when missing (that needs root or CAP_NET_ADMIN; a device created here disappears when the
+command stops). Dual-stack by default: IPv6 gets a link-local address and global ones from router
+advertisements (SLAAC), each checked by duplicate address detection first and logged when ready;
+every service answers over IPv4 and IPv6. Logs what it does on stdout; Ctrl-C (SIGINT) or SIGTERM
+stops it cleanly and prints its counters.
 
 Options:
       --tap NAME          the TAP device (required)
@@ -36,13 +37,18 @@ Options:
       --gateway ADDR      the default gateway (IPv4)
       --dhcp              get an address, mask, gateway and DNS servers by DHCP (RFC 2131);
                           renews at T1/T2, releases the lease when stopped
-      --services LIST     UDP services, comma separated, from echo (port 7), discard (9),
-                          daytime (13); "none" for none (default: echo,discard,daytime)
+      --services LIST     services, comma separated, from echo (port 7), discard (9),
+                          daytime (13), chargen (19), each over UDP and TCP, and http (TCP
+                          port 80: a page at / and N bytes at /bytes/N); "none" for none
+                          (default: echo,discard,daytime)
       --host ADDR/LEN     also give the kernel's side of the TAP this address, IPv4 or IPv6
                           (repeatable), and bring it up (runs \`ip\`; without it, configure
                           the TAP yourself)
       --probe             probe each address before using it (RFC 5227 conflict detection)
       --mtu N             the IP MTU (default 1500)
+      --offload MODE      "tcp" (default): a virtio-net header on the TAP with checksum and
+                          TCP segmentation offload, so TCP moves 64 KiB segments; "none": plain
+                          1514-byte frames
       --duration S        stop after S seconds (default: run until stopped)
   -v, --verbose           also log every packet the stack drops, with the reason
   -h, --help              this help
@@ -55,6 +61,10 @@ Examples:
   sudo wirecraft stack --tap wc0 --ipv6 fd00:77::2/64 --host fd00:77::1/64
   ping -6 fd00:77::2                                # IPv6 (also the logged fe80:: address%wc0)
   echo hello | socat - UDP6:[fd00:77::2]:7          # UDP echo over IPv6
+  sudo wirecraft stack --tap wc0 --ipv4 10.77.0.2/24 --host 10.77.0.1/24 --services echo,chargen,http
+  curl http://10.77.0.2/                            # the page, over the stack's TCP
+  curl -o /dev/null http://10.77.0.2/bytes/100000000  # 100 MB
+  socat - TCP:10.77.0.2:19 | head -3                # chargen
 `;
 
 const OPTIONS = {
@@ -69,6 +79,7 @@ const OPTIONS = {
   host: { type: "string", multiple: true },
   probe: { type: "boolean" },
   mtu: { type: "string" },
+  offload: { type: "string" },
   duration: { type: "string" },
   verbose: { type: "boolean", short: "v" },
 } as const;
@@ -123,7 +134,9 @@ export async function runStack(args: string[]): Promise<number> {
   if (bad !== undefined) return usage("stack", bad, STACK_HELP);
   const serviceList = (v.services ?? "echo,discard,daytime").split(",").map((s) => s.trim()).filter((s) => s !== "" && s !== "none");
   const unknown = serviceList.find((s) => !isServiceName(s));
-  if (unknown !== undefined) return usage("stack", `unknown service "${unknown}" (echo, discard, daytime)`, STACK_HELP);
+  if (unknown !== undefined) return usage("stack", `unknown service "${unknown}" (echo, discard, daytime, chargen, http)`, STACK_HELP);
+  const offload = v.offload ?? "tcp";
+  if (offload !== "tcp" && offload !== "none") return usage("stack", `--offload: "tcp" or "none", not ${v.offload}`, STACK_HELP);
   const mtu = intOption(v.mtu) ?? 1500;
   if (!(mtu >= 576 && mtu <= 65535)) return usage("stack", `--mtu: 576..65535, not ${v.mtu}`, STACK_HELP);
   const duration = v.duration === undefined ? undefined : Number(v.duration);
@@ -135,7 +148,7 @@ export async function runStack(args: string[]): Promise<number> {
   const existed = existsSync(`/sys/class/net/${v.tap}`);
   let tap;
   try {
-    tap = Tap.open(v.tap);
+    tap = Tap.open(v.tap, offload === "tcp" ? { vnetHeader: true, offloads: "tcp" } : {});
   } catch (e) {
     process.stderr.write(`wirecraft stack: ${(e as Error).message}\n`);
     return 1;
@@ -165,7 +178,7 @@ export async function runStack(args: string[]): Promise<number> {
     if (d.stack === stack.name) log(`dropped: ${d.reason}${d.detail === undefined ? "" : ` (${d.detail})`}`);
   };
   if (v.verbose) dropChannel.subscribe(onDrop);
-  log(`stack on ${tap.name}: MAC ${mac}, MTU ${mtu}`);
+  log(`stack on ${tap.name}: MAC ${mac}, MTU ${mtu}${link.gsoMax === undefined ? "" : `, TCP segments up to ${link.gsoMax} bytes (segmentation offload)`}`);
   for (const a of v.ipv4 ?? []) stack.addAddress(a);
   if (v.probe) for (const a of stack.tentativeAddresses()) log(`probing ${a} (RFC 5227)`);
   if (ipv6) {
@@ -189,7 +202,10 @@ export async function runStack(args: string[]): Promise<number> {
     dhcp.start();
   }
   const services = startServices(stack, serviceList as ServiceName[], log);
-  for (const s of serviceList) log(`service ${s} on UDP port ${ServicePort[s as ServiceName]}`);
+  for (const r of services.running) {
+    const [name, transport] = r.split("/") as [ServiceName, string];
+    log(`service ${name} on ${transport.toUpperCase()} port ${ServicePort[name]}`);
+  }
   log("ready (Ctrl-C stops)");
 
   const reason = await new Promise<string>((resolve) => {

@@ -3,7 +3,7 @@
  * batches, one callback per wake-up; any number of readers subscribe, each with a bounded queue.
  */
 import { LinkError } from "../errors.js";
-import { linkError, loadNative, type Capability, type Native, type NativeHandle } from "./native.js";
+import { INFO_PER_FRAME, linkError, loadNative, type Capability, type Native, type NativeHandle } from "./native.js";
 
 /** Where a frame was going, as the kernel says for packet sockets (TAP frames are "in"). */
 export type Direction = "host" | "broadcast" | "multicast" | "otherhost" | "outgoing" | "in";
@@ -23,6 +23,13 @@ export interface Frame {
   readonly protocol: number;
   /** The interface index (packet sockets), else 0. */
   readonly ifindex: number;
+  /** A vnet-header TAP: the size of the TCP segments the kernel coalesced into this frame (GSO), else 0. */
+  readonly segmentSize?: number;
+  /**
+   * A vnet-header TAP: `"completed"` when the kernel left the transport checksum to us (the addon
+   * computed it), `"valid"` when the kernel vouched for it, else absent.
+   */
+  readonly checksum?: "completed" | "valid";
 }
 
 /** Options of `frames()`. */
@@ -87,11 +94,27 @@ export abstract class NativeLink implements Link {
     }
   }
 
-  /** Send one frame now: bytes written, or a negative errno when the queue is full. */
-  writeSync(frame: Uint8Array): number {
+  /**
+   * Send one frame now: bytes written, or a negative errno when the queue is full. On a TAP with
+   * a virtio-net header, `segmentSize` has the kernel cut a TCP frame longer than that (GSO).
+   */
+  writeSync(frame: Uint8Array, segmentSize?: number): number {
     this.ensureOpen();
     try {
-      return this.writeOnce(frame);
+      return segmentSize === undefined ? this.writeOnce(frame) : this.native.write(this.handle, frame, segmentSize);
+    } catch (error) {
+      throw linkError(error, `write to ${this.name}`, this.capability);
+    }
+  }
+
+  /**
+   * Send frames with one call into the addon; return how many went (fewer when the kernel's queue
+   * filled: the rest are the caller's to retry). `segmentSizes[i]` as `writeSync`'s.
+   */
+  writeMany(frames: readonly Uint8Array[], segmentSizes?: Uint32Array): number {
+    this.ensureOpen();
+    try {
+      return this.native.writeMany(this.handle, frames, segmentSizes ?? null);
     } catch (error) {
       throw linkError(error, `write to ${this.name}`, this.capability);
     }
@@ -121,15 +144,18 @@ export abstract class NativeLink implements Link {
     }
     const batch: Frame[] = new Array(frames.length);
     for (let n = 0; n < frames.length; n++) {
-      const kind = info[n * 4]!;
-      batch[n] = {
+      const i = n * INFO_PER_FRAME;
+      const frame: { -readonly [K in keyof Frame]: Frame[K] } = {
         data: frames[n]!,
         timestamp: stamps[n]!,
-        protocol: info[n * 4 + 1]!,
-        ifindex: info[n * 4 + 2]!,
-        length: info[n * 4 + 3]!,
-        direction: this.directionOf(kind),
+        protocol: info[i + 1]!,
+        ifindex: info[i + 2]!,
+        length: info[i + 3]!,
+        direction: this.directionOf(info[i]!),
       };
+      if (info[i + 4] !== 0) frame.segmentSize = info[i + 4]!;
+      if (info[i + 5] !== 0) frame.checksum = info[i + 5] === 1 ? "completed" : "valid";
+      batch[n] = frame;
     }
     for (const l of [...this.listeners]) l.frames(batch);
   }

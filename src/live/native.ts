@@ -11,7 +11,10 @@ import { LinkError } from "../errors.js";
 /** An opaque handle owned by the addon (a descriptor and its event-loop watcher). */
 export type NativeHandle = { readonly __native: unique symbol };
 
-/** A batch callback: frames, ns timestamps, and 4 numbers per frame (pkttype, protocol, ifindex, length). */
+/** Numbers per frame in a batch's `info`: pkttype, protocol, ifindex, length, segment size, checksum state. */
+export const INFO_PER_FRAME = 6;
+
+/** A batch callback: frames, ns timestamps, and `INFO_PER_FRAME` numbers per frame. */
 export type BatchCallback = (
   frames: Buffer[] | null, stamps: BigInt64Array | null, info: Uint32Array | null, error: NodeJS.ErrnoException | null,
 ) => void;
@@ -23,7 +26,10 @@ export interface Native {
   openPacket(iface: string, protocol: number, cooked: boolean, filter: Uint8Array | null): { handle: NativeHandle; ifindex: number };
   openRaw(version: 4 | 6): NativeHandle;
   setFilter(handle: NativeHandle, filter: Uint8Array | null): void;
-  write(handle: NativeHandle, frame: Uint8Array): number;
+  /** Write one frame: bytes written or -errno when full; on a vnet TAP `segmentSize` asks the kernel to cut a large TCP frame. */
+  write(handle: NativeHandle, frame: Uint8Array, segmentSize?: number): number;
+  /** Write frames in one call; returns how many went (fewer when the queue filled). */
+  writeMany(handle: NativeHandle, frames: readonly Uint8Array[], segmentSizes: Uint32Array | null): number;
   sendTo(handle: NativeHandle, bytes: Uint8Array, address: string): number;
   start(handle: NativeHandle, callback: BatchCallback, maxBatch: number): void;
   stop(handle: NativeHandle): void;

@@ -20,8 +20,11 @@ export interface TapOptions {
   readonly tun?: boolean;
   /** Prefix every frame with a 10/12-byte virtio-net header (IFF_VNET_HDR). */
   readonly vnetHeader?: boolean;
-  /** With `vnetHeader`: the offloads to enable. */
-  readonly offloads?: TapOffloads;
+  /**
+   * With `vnetHeader`: the offloads to enable; `"tcp"` is checksum + TSO4 + TSO6 (the kernel then
+   * sends and takes TCP segments of up to 64 KiB; `fromLiveLink()` uses them).
+   */
+  readonly offloads?: TapOffloads | "tcp";
   /** Keep the device after the descriptor closes (`TUNSETPERSIST`). */
   readonly persist?: boolean;
 }
@@ -31,12 +34,16 @@ export class Tap extends NativeLink {
   readonly name: string;
   readonly tun: boolean;
   readonly vnetHeader: boolean;
+  /** The offloads announced to the kernel (all false without a vnet header). */
+  readonly offloads: Required<TapOffloads>;
 
   private constructor(handle: import("./native.js").NativeHandle, name: string, options: TapOptions) {
     super(loadNative(), handle, "CAP_NET_ADMIN");
     this.name = name;
     this.tun = options.tun ?? false;
     this.vnetHeader = options.vnetHeader ?? false;
+    const o = this.vnetHeader ? offloadsOf(options.offloads) : {};
+    this.offloads = { checksum: o.checksum ?? false, tso4: o.tso4 ?? false, tso6: o.tso6 ?? false, tsoEcn: o.tsoEcn ?? false };
   }
 
   /** Create a TAP/TUN device, or attach to an existing one by name ("" lets the kernel choose). */
@@ -54,7 +61,7 @@ export class Tap extends NativeLink {
     const tap = new Tap(opened.handle, opened.name, options);
     try {
       if (options.vnetHeader && options.offloads) {
-        const o = options.offloads;
+        const o = offloadsOf(options.offloads);
         const bits = (o.checksum ? c.TUN_F_CSUM! : 0) | (o.tso4 ? c.TUN_F_TSO4! : 0) | (o.tso6 ? c.TUN_F_TSO6! : 0) |
           (o.tsoEcn ? c.TUN_F_TSO_ECN! : 0);
         n.tunIoctl(opened.handle, c.TUNSETOFFLOAD!, bits);
@@ -80,4 +87,8 @@ export class Tap extends NativeLink {
   protected override directionOf(): Direction {
     return "in";
   }
+}
+
+function offloadsOf(o: TapOffloads | "tcp" | undefined): TapOffloads {
+  return o === "tcp" ? { checksum: true, tso4: true, tso6: true } : o ?? {};
 }

@@ -169,6 +169,55 @@ export interface VlanConfig {
   readonly pcp: number;
 }
 
+/** TCP settings (src/stack/tcp). Times in ms, sizes in bytes. */
+export interface TcpConfig {
+  /** Send buffer per connection: `write()` returns false beyond it (default 256 KiB). */
+  readonly sendBuffer: number;
+  /** Receive buffer per connection: the most window offered, out-of-order data included (default 256 KiB). */
+  readonly receiveBuffer: number;
+  /** Offer window scaling (RFC 7323; used only when both sides offer it; default true). */
+  readonly windowScale: boolean;
+  /** Offer SACK (RFC 2018; default true). */
+  readonly sack: boolean;
+  /** Offer timestamps (RFC 7323 RTTM and PAWS; default true). */
+  readonly timestamps: boolean;
+  /** Congestion control of new connections: "reno", "newreno" or "cubic" (default "cubic", as Linux). */
+  readonly congestion: "reno" | "newreno" | "cubic";
+  /** Delayed ACK time-out (default 40, as Linux's minimum; RFC 9293 allows up to 500). */
+  readonly delayedAck: number;
+  /** RTO bounds and initial value (RFC 6298; defaults 200 as Linux, 120,000, 1000). */
+  readonly minRto: number;
+  readonly maxRto: number;
+  readonly initialRto: number;
+  /** SYN retransmissions before ETIMEDOUT (default 6, as Linux tcp_syn_retries). */
+  readonly synRetries: number;
+  /** Data retransmissions of one segment before ETIMEDOUT (default 15, as Linux tcp_retries2). */
+  readonly retries: number;
+  /** How long TIME-WAIT lasts (2 MSL; default 60,000 as Linux). */
+  readonly timeWait: number;
+  /** How long an orphaned connection stays in FIN-WAIT-2 (default 60,000, as Linux tcp_fin_timeout). */
+  readonly finTimeout: number;
+  /** Keep-alive defaults (`setKeepAlive(true)` turns it on): idle time, probe interval, probes (7,200,000, 75,000, 9 as Linux). */
+  readonly keepAliveIdle: number;
+  readonly keepAliveInterval: number;
+  readonly keepAliveProbes: number;
+  /** Default listen backlog: established connections not yet accepted (default 511, as Node). */
+  readonly backlog: number;
+  /** Half-open connections (SYN-RECEIVED) per listener; beyond it SYN cookies answer (default 256). */
+  readonly synQueue: number;
+  /** Answer SYNs with cookies when the SYN queue is full (default true). */
+  readonly synCookies: boolean;
+  /** Connections per stack at most, TIME-WAIT included (default 65,536). */
+  readonly maxConnections: number;
+  /** Out-of-order segments held per connection at most (their bytes are bounded by the window; default 1024). */
+  readonly outOfOrderSegments: number;
+  /** RFC 5961 challenge ACKs sent per second at most, per stack (default 1000, as Linux). */
+  readonly challengeAckLimit: number;
+  /** Ports of connections with no port given: first and last (default 49152..65535). */
+  readonly ephemeralFirst: number;
+  readonly ephemeralLast: number;
+}
+
 /** The whole configuration. */
 export interface StackConfig {
   readonly arp: ArpConfig;
@@ -178,6 +227,7 @@ export interface StackConfig {
   readonly udp: UdpConfig;
   readonly dns: DnsConfig;
   readonly vlan: VlanConfig;
+  readonly tcp: TcpConfig;
 }
 
 /** Partial configuration, as given by a caller. */
@@ -204,6 +254,13 @@ export const defaultStackConfig: StackConfig = {
   udp: { ephemeralFirst: 49152, ephemeralLast: 65535 },
   dns: { servers: [], timeout: 2000, attempts: 2, cnameDepth: 8, order: "ipv6first" },
   vlan: { id: undefined, pcp: 0 },
+  tcp: {
+    sendBuffer: 256 * 1024, receiveBuffer: 256 * 1024, windowScale: true, sack: true, timestamps: true, congestion: "cubic",
+    delayedAck: 40, minRto: 200, maxRto: 120_000, initialRto: 1000, synRetries: 6, retries: 15, timeWait: 60_000,
+    finTimeout: 60_000, keepAliveIdle: 7_200_000, keepAliveInterval: 75_000, keepAliveProbes: 9, backlog: 511, synQueue: 256,
+    synCookies: true, maxConnections: 65_536, outOfOrderSegments: 1024, challengeAckLimit: 1000,
+    ephemeralFirst: 49152, ephemeralLast: 65535,
+  },
 };
 
 /** Return the configuration with defaults filled in. */
@@ -217,5 +274,6 @@ export function resolveConfig(input: StackConfigInput = {}): StackConfig {
     udp: { ...d.udp, ...input.udp },
     dns: { ...d.dns, ...input.dns },
     vlan: { ...d.vlan, ...input.vlan },
+    tcp: { ...d.tcp, ...input.tcp },
   };
 }

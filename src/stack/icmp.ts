@@ -10,6 +10,7 @@ import {
 } from "../protocols/icmp.js";
 import { IPv4, IpProtocol } from "../protocols/ipv4.js";
 import { UDP } from "../protocols/udp.js";
+import { TCP } from "../protocols/tcp.js";
 import { Raw } from "../protocols/raw.js";
 import { internetChecksum } from "../packet/checksum.js";
 import { WirecraftError } from "../errors.js";
@@ -185,7 +186,7 @@ export class Icmp {
       const p = this.quoteDissector.dissect(d);
       const ip = p.layer(IPv4);
       if (ip === undefined || ip.fragmentOffset !== 0) continue;
-      const udp = ip.protocol === IpProtocol.UDP ? p.layer(UDP) : undefined;
+      const udp = ip.protocol === IpProtocol.UDP ? p.layer(UDP) : ip.protocol === IpProtocol.TCP ? p.layer(TCP) : undefined;
       const echo = ip.protocol === IpProtocol.ICMP && p.layer(ICMP)?.type === IcmpType.echoRequest ? p.layer(ICMPEcho) : undefined;
       const info: IcmpErrorInfo = {
         type: IcmpType.destinationUnreachable, code: IcmpUnreachableCode.host, reporter: ip.src,
@@ -272,7 +273,8 @@ export class Icmp {
     const quoted = p.layers(IPv4)[1];
     if (quoted === undefined) { this.stats.drop("icmpMalformed", "no quoted datagram"); return; }
     const body = p.layer(ICMPDestinationUnreachable);
-    const udp = quoted.protocol === IpProtocol.UDP ? p.layers(UDP)[0] : undefined;
+    // UDP and TCP both start with the two ports.
+    const udp = quoted.protocol === IpProtocol.UDP ? p.layers(UDP)[0] : quoted.protocol === IpProtocol.TCP ? p.layers(TCP)[0] : undefined;
     const echo = quoted.protocol === IpProtocol.ICMP ? p.layers(ICMPEcho)[0] : undefined;
     const info: IcmpErrorInfo = {
       type, code, reporter: ip.src,

@@ -11,7 +11,7 @@ import { Dot1Q } from "../protocols/dot1q.js";
 import type { VlanConfig } from "./config.js";
 import { parseMac } from "../schema/address.js";
 import type { AnyLayer } from "../schema/protocol.js";
-import { ETHERNET_HEADER, type FrameLink } from "./link.js";
+import { ETHERNET_HEADER, type FrameLink, type FrameMeta } from "./link.js";
 import type { Stats } from "./stats.js";
 import { prefixMask, type Cidr } from "./address.js";
 
@@ -35,6 +35,8 @@ export class Interface {
   private handlers: FrameHandlers | undefined;
   /** Multicast MACs accepted beyond broadcast and 01:00:5e (IPv6 groups' 33:33:xx), with join counts. */
   private readonly multicastMacs = new Map<string, number>();
+  /** Datagrams larger than the MTU that the link is to cut (segmentation offload; LINK-OFFLOAD.md). */
+  private readonly offloaded = new WeakMap<Uint8Array, FrameMeta>();
 
   constructor(readonly link: FrameLink, mac: string, private readonly stats: Stats, private readonly vlan: VlanConfig = { id: undefined, pcp: 0 }) {
     if (vlan.id !== undefined && !(Number.isInteger(vlan.id) && vlan.id >= 1 && vlan.id <= 4094)) throw new RangeError(`VLAN id must be 1..4094: ${vlan.id}`);
@@ -112,6 +114,11 @@ export class Interface {
     else this.multicastMacs.delete(m);
   }
 
+  /** Have the link cut `datagram` into `meta.segmentSize` pieces when it is sent (see LINK-OFFLOAD.md). */
+  markOffloaded(datagram: Uint8Array, meta: FrameMeta): void {
+    this.offloaded.set(datagram, meta);
+  }
+
   /** Send an Ethernet frame carrying `payload` (layers, or bytes as Raw) to `dst`. */
   send(dst: string, type: number, payload: AnyLayer | Uint8Array): void {
     const upper = payload instanceof Uint8Array ? Raw({ data: payload }) : payload;
@@ -119,7 +126,9 @@ export class Interface {
       ? packet(Ethernet({ dst, src: this.mac, type }), upper).bytes()
       : packet(Ethernet({ dst, src: this.mac, type: EtherType.Dot1Q }), Dot1Q({ pcp: this.vlan.pcp, vid: this.vlan.id, type }), upper).bytes();
     this.stats.count("ethernet.tx");
-    this.link.send(frame);
+    const meta = payload instanceof Uint8Array ? this.offloaded.get(payload) : undefined;
+    if (meta === undefined) this.link.send(frame);
+    else this.link.send(frame, meta);
   }
 
   /** Handle one frame from the link. Never throws. */

@@ -17,6 +17,7 @@ import { BROADCAST_MAC, type Interface } from "./interface.js";
 import type { Arp } from "./arp.js";
 import type { RouteTable } from "./route.js";
 import type { Stats } from "./stats.js";
+import type { FrameMeta } from "./link.js";
 import { ipv4ToNumber, isMulticast, LIMITED_BROADCAST, multicastMac, numberToIPv4, prefixMask } from "./address.js";
 
 /** IPv4 flag bits as the `flags` field holds them. */
@@ -52,6 +53,8 @@ export interface SendOptions {
   readonly ttl?: number | undefined;
   readonly tos?: number | undefined;
   readonly dontFragment?: boolean | undefined;
+  /** A TCP segment larger than the MTU: the payload bytes per wire segment the link cuts it into (LINK-OFFLOAD.md). */
+  readonly segmentSize?: number | undefined;
 }
 
 /** Why a datagram could not be sent (Node-style error codes). */
@@ -162,11 +165,14 @@ export class Ipv4 {
       tos: o.tos ?? 0, id, flags,
     });
     const bytes = packet(header, ...o.payload).bytes();
-    return this.output(bytes, o.dst);
+    return this.output(bytes, o.dst, o.segmentSize === undefined ? undefined : { segmentSize: o.segmentSize });
   }
 
-  /** Send built datagram bytes to `dst`, fragmenting to the MTU when allowed. */
-  output(bytes: Uint8Array, dst: number): SendFailure | undefined {
+  /**
+   * Send built datagram bytes to `dst`, fragmenting to the MTU when allowed; a datagram with
+   * `meta.segmentSize` of up to the link's `gsoMax` goes whole, for the link to cut.
+   */
+  output(bytes: Uint8Array, dst: number, meta?: FrameMeta): SendFailure | undefined {
     let hop: number | undefined;
     let mac: string | undefined;
     if (this.iface.hasAddress(dst)) {
@@ -184,7 +190,11 @@ export class Ipv4 {
     }
     const mtu = this.iface.mtu;
     let pieces: Uint8Array[] = [bytes];
-    if (bytes.length > mtu) {
+    const gsoMax = this.iface.link.gsoMax;
+    if (bytes.length > mtu && meta?.segmentSize !== undefined && gsoMax !== undefined && bytes.length <= gsoMax) {
+      this.iface.markOffloaded(bytes, meta);
+      this.stats.count("ipv4.offloaded");
+    } else if (bytes.length > mtu) {
       const f = this.fragment(bytes, mtu);
       if (f === undefined) { this.stats.drop("ipv4TooBig", `${bytes.length} > ${mtu}`); return "EMSGSIZE"; }
       pieces = f;

@@ -2,10 +2,11 @@
  * IPv6 against the Linux kernel: a TAP whose kernel side is moved into a namespace of our own
  * (wc6e) where `radvd` advertises fd00:232::/64, while the stack runs on the TAP's descriptor in
  * this process with the system clock and configures itself by SLAAC. The kernel pings the stack's
- * link-local and global addresses (4000-byte echoes too: fragments both ways), UDP goes both ways
- * with socat, and duplicate address detection is tried in both directions (the kernel's DAD finds
- * the stack's address: `dadfailed`; the stack's DAD finds the kernel's: `addressConflict`). Needs
- * root, the native addon, `ip`, `ping`, `radvd` and `socat`; skips loudly otherwise.
+ * link-local and global addresses (4000-byte echoes too: fragments both ways), UDP and TCP go both
+ * ways with socat, dnsmasq answers AAAA over IPv6, and duplicate address detection is tried in
+ * both directions (the kernel's DAD finds the stack's address: `dadfailed`; the stack's DAD finds
+ * the kernel's: `addressConflict`). Needs root, the native addon, `ip`, `ping`, `radvd` and
+ * `socat`; skips loudly otherwise.
  */
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -13,6 +14,7 @@ import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createHash } from "node:crypto";
 import { Tap } from "../live/tap.js";
 import { SystemClock } from "./clock.js";
 import { fromLiveLink, type FrameLink } from "./link.js";
@@ -228,6 +230,44 @@ test("DNS over IPv6: the resolver asks the RDNSS server (dnsmasq on fd00:232::1)
   } finally {
     dns.kill("SIGKILL");
   }
+});
+
+test("TCP over IPv6 both ways with socat: the kernel to the stack's echo (global and link-local), the stack's 1 MB to the kernel, hash checked", opts, async () => {
+  const server = stack!.createServer((s) => {
+    s.on("data", (d: Buffer) => s.write(d));
+    s.on("end", () => s.end());
+  });
+  server.listen(7);
+  try {
+    const big = Buffer.alloc(300_000);
+    for (let i = 0; i < big.length; i++) big[i] = 97 + (i % 26);
+    const g = await inNs(["socat", "-T", "3", "-", `TCP6:[${GLOBAL}]:7`], big.toString());
+    assert.equal(g.code, 0, g.stderr);
+    assert.equal(g.stdout.length, big.length);
+    assert.ok(g.stdout === big.toString(), "300 kB echoed byte-exact over IPv6");
+    const l = await inNs(["socat", "-T", "3", "-", `TCP6:[${LINK_LOCAL}%${TAP}]:7`], "link-local TCP\n");
+    assert.equal(l.stdout, "link-local TCP\n", l.stderr);
+  } finally {
+    server.close();
+  }
+  // The other way: the kernel hashes what the stack sends and answers with the hash.
+  const sink = inNs(["socat", "-T", "5", `TCP6-LISTEN:9233,bind=[${KERNEL}]`, "EXEC:sha256sum"], undefined, 10_000);
+  const data = Buffer.alloc(1_000_000);
+  for (let i = 0; i < data.length; i++) data[i] = (i * 31 + (i >> 10)) & 0xff;
+  const c = await until(5000, "the kernel listening on 9233", async () => {
+    try { return await stack!.connect({ host: KERNEL, port: 9233 }); } catch { return undefined; }
+  });
+  assert.equal(c.remoteFamily, "IPv6");
+  assert.equal(c.localAddress, GLOBAL);
+  const answer: Buffer[] = [];
+  c.on("data", (d: Buffer) => answer.push(d));
+  const ended = new Promise<void>((r) => c.on("end", () => r()));
+  c.end(data);
+  await within(8000, "the hash", (r) => { void ended.then(() => r(undefined)); });
+  const sum = createHash("sha256").update(data).digest("hex");
+  assert.equal(Buffer.concat(answer).toString().split(" ")[0], sum, "1 MB arrived byte-exact");
+  assert.equal((await sink).code, 0);
+  assert.ok((c.tcpInfo()?.mss ?? 0) <= 1440, `MSS over IPv6 ${c.tcpInfo()?.mss}`);
 });
 
 test("DAD both ways: the kernel's duplicate of the stack's address fails (dadfailed); the stack's duplicate of the kernel's is a conflict", opts, async () => {

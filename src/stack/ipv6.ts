@@ -374,11 +374,14 @@ export class Ipv6 {
 
   /** Build a datagram's bytes (the source must be given). */
   build(o: Send6Options & { readonly src: string }): Uint8Array {
+    // The next-header fields name `protocol` themselves: a payload given as Raw bytes (TCP's
+    // written segments) has no bind that would fill them in.
     const header = IPv6({
       src: o.src, dst: o.dst, hopLimit: o.hopLimit ?? this.hopLimit, trafficClass: o.trafficClass ?? 0, flowLabel: o.flowLabel ?? 0,
+      nextHeader: o.routerAlert === undefined ? o.protocol : IpProtocol.HOPOPT,
     });
     const layers: AnyLayer[] = [header];
-    if (o.routerAlert !== undefined) layers.push(IPv6HopByHop({ options: [IPv6Option({ type: IPv6OptionType.routerAlert, value: o.routerAlert })] }));
+    if (o.routerAlert !== undefined) layers.push(IPv6HopByHop({ nextHeader: o.protocol, options: [IPv6Option({ type: IPv6OptionType.routerAlert, value: o.routerAlert })] }));
     return packet(...layers, ...o.payload).bytes();
   }
 

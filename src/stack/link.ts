@@ -9,14 +9,30 @@ import { seededRandom } from "../packet/fuzz.js";
 import type { Clock } from "./clock.js";
 import type { Link as LiveLink } from "../live/link.js";
 
+/** What a link knows or is told about one frame (see LINK-OFFLOAD.md). */
+export interface FrameMeta {
+  /**
+   * Sending: the TCP payload bytes per wire segment of a frame larger than the MTU, which the link
+   * cuts (GSO/TSO). Receiving: the segment size of a frame the kernel coalesced (GRO/GSO).
+   */
+  readonly segmentSize?: number;
+  /** Receiving: the link verified or completed the transport checksum. */
+  readonly checksumVerified?: boolean;
+}
+
 /** A link the stack sends frames on and receives frames from. */
 export interface FrameLink {
   /** The largest frame payload the link carries (the IP MTU; Ethernet header not counted). */
   readonly mtu: number;
+  /**
+   * The largest IP datagram of one TCP segment the link accepts beyond `mtu` and cuts into
+   * `segmentSize` pieces itself (segmentation offload); absent: nothing larger than `mtu`.
+   */
+  readonly gsoMax?: number;
   /** Send one frame; the link copies or keeps it (the stack does not touch it again). */
-  send(frame: Uint8Array): void;
+  send(frame: Uint8Array, meta?: FrameMeta): void;
   /** Install the function that receives frames (one receiver; a later call replaces it). */
-  setReceiver(receiver: ((frame: Uint8Array) => void) | undefined): void;
+  setReceiver(receiver: ((frame: Uint8Array, meta?: FrameMeta) => void) | undefined): void;
   /** Detach; frames are no longer delivered. */
   close(): void;
 }
@@ -172,20 +188,122 @@ export function memoryLinkPair(clock: Clock, options: MemoryLinkOptions = {}): [
 export interface LiveLinkOptions {
   /** IP MTU of the device (default 1500). */
   readonly mtu?: number;
+  /**
+   * Largest IP datagram of one TCP segment to hand the kernel whole (a TAP opened with
+   * `{ vnetHeader: true, offloads: "tcp" }`: default 65535; 0 turns it off). Ignored otherwise.
+   */
+  readonly gsoMax?: number;
+  /** Frames kept while the kernel's queue is full, beyond which new ones are dropped (default 4096). */
+  readonly queueLimit?: number;
   /** Called when a write fails (the frame is lost; the stack is not told). */
   readonly onError?: (error: Error) => void;
 }
 
-/** Adapt a live link (a `Tap`, a `PacketSocket`) to the stack. */
-export function fromLiveLink(live: LiveLink, options: LiveLinkOptions = {}): FrameLink {
-  let receiver: ((frame: Uint8Array) => void) | undefined;
+/** Counters of a live link made by `fromLiveLink()`. */
+export interface LiveLinkCounters {
+  /** Frames handed to the kernel, and the calls into the addon that carried them. */
+  sent: number;
+  writeCalls: number;
+  /** Frames sent whole for the kernel to cut (segmentation offload). */
+  offloaded: number;
+  /** Frames received, and of those the kernel's coalesced ones (longer than the MTU). */
+  received: number;
+  coalesced: number;
+  /** Frames dropped because the kernel's queue stayed full past `queueLimit`. */
+  dropped: number;
+}
+
+/** A `FrameLink` over a live link, with its counters. */
+export interface LiveFrameLink extends FrameLink {
+  readonly counters: LiveLinkCounters;
+}
+
+/** What `fromLiveLink()` looks for in a `Tap` without importing it (the addon loads lazily). */
+interface VnetTap {
+  readonly vnetHeader?: boolean;
+  readonly offloads?: { readonly tso4?: boolean; readonly tso6?: boolean };
+  writeMany?(frames: readonly Uint8Array[], segmentSizes?: Uint32Array): number;
+}
+
+/**
+ * Adapt a live link (a `Tap`, a `PacketSocket`) to the stack. Frames sent in one turn of the
+ * event loop go to the kernel in one call (`writeMany`, flushed in a microtask); a full kernel
+ * queue keeps them (bounded) and retries. On a TAP with a virtio-net header and TSO the link has
+ * `gsoMax`: large TCP segments go whole and the kernel's coalesced ones arrive whole.
+ */
+export function fromLiveLink(live: LiveLink, options: LiveLinkOptions = {}): LiveFrameLink {
+  const mtu = options.mtu ?? 1500;
+  const v = live as LiveLink & VnetTap;
+  const tso = v.vnetHeader === true && (v.offloads?.tso4 === true || v.offloads?.tso6 === true);
+  const gsoMax = tso && options.gsoMax !== 0 ? Math.min(options.gsoMax ?? 65535, 65535) : undefined;
+  const limit = options.queueLimit ?? 4096;
+  const counters: LiveLinkCounters = { sent: 0, writeCalls: 0, offloaded: 0, received: 0, coalesced: 0, dropped: 0 };
+  const fail = (e: unknown): void => options.onError?.(e instanceof Error ? e : new Error(String(e)));
+  let receiver: ((frame: Uint8Array, meta?: FrameMeta) => void) | undefined;
+  let closed = false;
   const unsubscribe = live.subscribe((frames) => {
-    for (const f of frames) receiver?.(f.data);
+    for (const f of frames) {
+      counters.received++;
+      if (f.data.length > mtu + ETHERNET_HEADER) counters.coalesced++;
+      if (f.segmentSize === undefined && f.checksum === undefined) receiver?.(f.data);
+      else receiver?.(f.data, { segmentSize: f.segmentSize ?? 0, checksumVerified: f.checksum !== undefined });
+    }
   }, options.onError);
+
+  // Frames waiting for the kernel, with their segment sizes (0: send as is).
+  let queue: Uint8Array[] = [];
+  let sizes: number[] = [];
+  let scheduled = false;
+  let retry: ReturnType<typeof setTimeout> | undefined;
+  let retries = 0;
+  const writeMany = v.writeMany?.bind(live);
+  const flush = (): void => {
+    scheduled = false;
+    if (closed || queue.length === 0) return;
+    let done = 0;
+    try {
+      if (writeMany !== undefined) {
+        counters.writeCalls++;
+        done = writeMany(queue, gsoMax === undefined ? undefined : Uint32Array.from(sizes));
+      } else {
+        for (const f of queue) { counters.writeCalls++; void live.write(f).catch(fail); }
+        done = queue.length;
+      }
+    } catch (e) {
+      fail(e);
+      done = queue.length; // the frames are lost, as a failed write loses them
+    }
+    counters.sent += done;
+    if (done === queue.length) { queue = []; sizes = []; retries = 0; return; }
+    queue = queue.slice(done);
+    sizes = sizes.slice(done);
+    // The kernel's queue is full: try again shortly (bounded; frames beyond the limit are dropped on send).
+    if (retry === undefined) {
+      retries++;
+      retry = setTimeout(() => { retry = undefined; flush(); }, retries < 10 ? 0 : 1);
+    }
+  };
   return {
-    mtu: options.mtu ?? 1500,
-    send: (frame) => { live.write(frame).catch((e: unknown) => options.onError?.(e instanceof Error ? e : new Error(String(e)))); },
+    mtu,
+    ...(gsoMax === undefined ? {} : { gsoMax }),
+    counters,
+    send: (frame, meta) => {
+      if (closed) return;
+      if (queue.length >= limit) { counters.dropped++; return; }
+      const size = meta?.segmentSize ?? 0;
+      if (size > 0 && gsoMax !== undefined && frame.length > mtu + ETHERNET_HEADER) counters.offloaded++;
+      queue.push(frame);
+      sizes.push(size);
+      if (!scheduled && retry === undefined) { scheduled = true; queueMicrotask(flush); }
+    },
     setReceiver: (r) => { receiver = r; },
-    close: () => { unsubscribe(); receiver = undefined; },
+    close: () => {
+      closed = true;
+      if (retry !== undefined) clearTimeout(retry);
+      unsubscribe();
+      receiver = undefined;
+      queue = [];
+      sizes = [];
+    },
   };
 }

@@ -30,6 +30,22 @@ import { Inet6, type Address6Info } from "./inet6.js";
 import { Icmpv6UnreachableCode } from "./icmpv6.js";
 import type { NeighbourEntry } from "./ndp.js";
 import { isIPv6Text } from "./address6.js";
+import { Tcp } from "./tcp/tcp.js";
+import { Ipv4Network } from "./tcp/network.js";
+import { Ipv6Network } from "./tcp/network6.js";
+import { TcpSocket, type TcpSocketOptions } from "./tcp/socket.js";
+import { TcpServer, type TcpServerOptions } from "./tcp/server.js";
+
+/** Options of `stack.connect()` / `stack.createConnection()` (as net's, in part). */
+export interface TcpConnectOptions extends TcpSocketOptions {
+  /** The remote address, or a name resolved with the stack's DNS resolver. */
+  readonly host: string;
+  readonly port: number;
+  readonly localAddress?: string;
+  readonly localPort?: number;
+  /** For a name: the address family to look up (4, 6, or 0, the default: both, `config.dns.order` first). */
+  readonly family?: 0 | 4 | 6;
+}
 
 /** A static route: `{ destination: "192.168.5.0/24", gateway: "10.0.0.254" }`. */
 export interface StaticRoute {
@@ -94,6 +110,9 @@ export class Stack extends EventEmitter<StackEvents> {
   /** @internal */ readonly resolver: DnsResolver;
   /** @internal The IPv6 half: `inet6.ipv6` (register/send) and `inet6.icmpv6` (onError) for transports. */
   readonly inet6: Inet6;
+  /** @internal */ readonly tcp: Tcp;
+  /** @internal */ readonly tcp4: Ipv4Network;
+  /** @internal */ readonly tcp6: Ipv6Network;
   private readonly announceAddresses: boolean;
   private closed = false;
 
@@ -127,6 +146,17 @@ export class Stack extends EventEmitter<StackEvents> {
     this.ipv4.onFragment = (p, ip, a) => this.reassembly.receive(p, ip, a);
     this.reassembly.onTimeout = (_p, ip, a) => this.icmp.timeExceeded(TIME_EXCEEDED_REASSEMBLY, ip, a);
     this.ipv4.onUnknownProtocol = (ip, a) => this.icmp.unreachable(IcmpUnreachableCode.protocol, ip, a);
+    // TCP: address-family neutral, attached to IPv4 through its network adapter.
+    this.tcp = new Tcp(this.clock, this.config.tcp, this.counters);
+    this.tcp4 = new Ipv4Network(this.ipv4, this.icmp, this.iface, this.counters);
+    this.tcp4.attach(this.tcp);
+    this.tcp.addNetwork(this.tcp4);
+    this.ipv4.register(IpProtocol.TCP, (p, ip, a) => this.tcp4.receive(p, ip, a));
+    // TCP over IPv6 (tcp/network6.ts): the same TCP, the IPv6 family's network adapter.
+    this.tcp6 = new Ipv6Network(this.inet6.ipv6, this.inet6.icmpv6, this.counters, this.name);
+    this.tcp6.attach(this.tcp);
+    this.tcp.addNetwork(this.tcp6);
+    this.inet6.ipv6.register(IpProtocol.TCP, (p, _ip, a) => this.tcp6.receive(p, a));
     this.announceAddresses = options.announce ?? true;
     // Probe waits are random (RFC 5227), from a generator seeded by the MAC: deterministic per stack.
     this.conflicts = new ConflictDetection({
@@ -334,6 +364,53 @@ export class Stack extends EventEmitter<StackEvents> {
     return this.resolver.servers();
   }
 
+  /**
+   * Open a TCP connection; resolve with the socket once established (reject with ECONNREFUSED,
+   * ETIMEDOUT, EHOSTUNREACH…). The socket is a Duplex shaped like `net.Socket`.
+   */
+  connect(options: TcpConnectOptions): Promise<TcpSocket> {
+    return new Promise((resolve, reject) => {
+      const s = this.createConnection(options);
+      const failed = (e: Error): void => reject(e);
+      s.once("error", failed);
+      s.once("connect", () => { s.off("error", failed); resolve(s); });
+    });
+  }
+
+  /**
+   * Open a TCP connection and return its socket at once, connecting (as `net.createConnection`;
+   * usable as `http.request({ createConnection })`). Errors arrive as the socket's `error` event.
+   */
+  createConnection(options: TcpConnectOptions, connectListener?: () => void): TcpSocket {
+    const socket = new TcpSocket(this.clock, this.config.tcp.sendBuffer, options);
+    if (connectListener !== undefined) socket.once("connect", connectListener);
+    const start = (host: string): void => {
+      try {
+        socket.attach(this.tcp.connect({ host, port: options.port, localAddress: options.localAddress, localPort: options.localPort }));
+      } catch (e) {
+        socket.failEarly(e as Error);
+      }
+    };
+    if (this.tcp.resolve(options.host) !== undefined) start(options.host);
+    else {
+      // A name: both families unless told (or IPv6 is off), in the order of config.dns.order.
+      const family = options.family ?? (this.inet6.enabled ? 0 : 4);
+      this.resolver.lookup(options.host, { family }).then((addrs) => {
+        if (!socket.destroyed) start(addrs[0]!.address);
+      }, (e: Error) => socket.failEarly(e));
+    }
+    return socket;
+  }
+
+  /** Create a TCP server shaped like `net.Server`; `listen()` it. */
+  createServer(options?: TcpServerOptions | ((socket: TcpSocket) => void), connectionListener?: (socket: TcpSocket) => void): TcpServer {
+    const opts = typeof options === "object" ? options : {};
+    const listener = typeof options === "function" ? options : connectionListener;
+    const server = new TcpServer(this.tcp, this.clock, opts);
+    if (listener !== undefined) server.on("connection", listener);
+    return server;
+  }
+
   /** Return the counters: events by name and drops by reason. */
   stats(): StackStats {
     return this.counters.snapshot();
@@ -349,5 +426,6 @@ export class Stack extends EventEmitter<StackEvents> {
     this.conflicts.clear();
     this.icmp.close();
     this.inet6.close();
+    this.tcp.close();
   }
 }

@@ -64,6 +64,23 @@ export const DropReason = {
   ndpPendingOverflow: "ndpPendingOverflow",
   ndpCacheFull: "ndpCacheFull",
   mldInvalid: "mldInvalid",
+  // TCP (src/stack/tcp)
+  tcpMalformed: "tcpMalformed",
+  tcpBadChecksum: "tcpBadChecksum",
+  tcpNotUnicast: "tcpNotUnicast",
+  tcpPortClosed: "tcpPortClosed",
+  /** A segment outside the receive window (answered with an ACK unless RST). */
+  tcpOutOfWindow: "tcpOutOfWindow",
+  /** An ACK for data never sent or too old (RFC 5961 5.2). */
+  tcpAckUnacceptable: "tcpAckUnacceptable",
+  /** A segment whose flags do not fit the state (no ACK, RST to LISTEN…). */
+  tcpUnacceptable: "tcpUnacceptable",
+  tcpNoAck: "tcpNoAck",
+  /** PAWS (RFC 7323 5): a timestamp older than TS.Recent. */
+  tcpPaws: "tcpPaws",
+  tcpOutOfOrderFull: "tcpOutOfOrderFull",
+  tcpSynQueueFull: "tcpSynQueueFull",
+  tcpTableFull: "tcpTableFull",
   /** An exception escaped a handler: a bug in the stack, counted instead of thrown. */
   internalError: "internalError",
 } as const;

@@ -1,0 +1,130 @@
+/**
+ * TCP over the stack's IPv6 (issue 8): the `TcpNetwork` of the IPv6 family. Addresses are
+ * canonical text (RFC 5952); a link-local one may carry the interface as its scope
+ * (`fe80::1%tap0`: the stack's name, or `1`). The MTU towards a peer is the path MTU that ICMPv6
+ * packet too big messages taught (RFC 8201), so the MSS follows it (MTU - 60). The checksum covers
+ * the IPv6 pseudo-header (RFC 8200 8.1). No segmentation offload over IPv6 yet: segments are cut
+ * to the MSS here.
+ */
+import type { Packet } from "../../packet/packet.js";
+import { onesComplementSum, finishChecksum } from "../../packet/checksum.js";
+import { IpProtocol } from "../../protocols/ipv4.js";
+import { Icmpv6Type } from "../../protocols/icmpv6.js";
+import { TCP } from "../../protocols/tcp.js";
+import { Raw } from "../../protocols/raw.js";
+import type { AnyLayer } from "../../schema/protocol.js";
+import type { Arrival6, Ipv6 } from "../ipv6.js";
+import { Icmpv6UnreachableCode, type Icmpv6, type Icmpv6ErrorInfo } from "../icmpv6.js";
+import type { Stats } from "../stats.js";
+import { canonical6, ipv6Bytes, isMulticast6, pseudoHeaderSum6 } from "../address6.js";
+import type { TcpNetwork, TcpReceiver } from "./network.js";
+
+/** TCP over the stack's IPv6. */
+export class Ipv6Network implements TcpNetwork {
+  readonly family = "IPv6" as const;
+  readonly ipHeaderLength = 40;
+  readonly anyAddress = "::";
+  private receiver: TcpReceiver | undefined;
+  /** Sums of the 16-bit words of addresses in use (text to bytes is costly per segment). */
+  private readonly sums = new Map<string, number>();
+
+  /** `scope` is the interface's name, which link-local scopes (`%NAME`) must give. */
+  constructor(private readonly ipv6: Ipv6, icmpv6: Icmpv6, private readonly stats: Stats, private readonly scope: string) {
+    icmpv6.onError(IpProtocol.TCP, (e) => this.icmpError(e));
+  }
+
+  /** Deliver received segments and errors to `receiver`. */
+  attach(receiver: TcpReceiver): void {
+    this.receiver = receiver;
+  }
+
+  canonical(address: string): string | undefined {
+    const pct = address.indexOf("%");
+    if (pct >= 0) {
+      const zone = address.slice(pct + 1);
+      if (zone !== this.scope && zone !== "1") return undefined;
+    }
+    const c = canonical6(pct >= 0 ? address.slice(0, pct) : address);
+    // IPv4-mapped addresses name IPv4 peers: TCP reaches them through the IPv4 network.
+    return c === undefined || c.startsWith("::ffff:") && c.includes(".") ? undefined : c;
+  }
+
+  isLocal(address: string): boolean {
+    return this.ipv6.hasAddress(address);
+  }
+
+  isUnicast(address: string): boolean {
+    return address !== "::" && !isMulticast6(address);
+  }
+
+  sourceFor(remote: string): string | undefined {
+    if (!this.ipv6.enabled) return undefined;
+    return this.ipv6.hasAddress(remote) ? remote : this.ipv6.sourceFor(remote);
+  }
+
+  mtu(remote: string): number {
+    return this.ipv6.mtuFor(remote);
+  }
+
+  gsoMax(): number | undefined {
+    return undefined;
+  }
+
+  send(local: string, remote: string, layers: readonly AnyLayer[]): string | undefined {
+    return this.ipv6.send({ src: local, dst: remote, protocol: IpProtocol.TCP, payload: layers });
+  }
+
+  sendBytes(local: string, remote: string, segment: Uint8Array): string | undefined {
+    return this.ipv6.send({ src: local, dst: remote, protocol: IpProtocol.TCP, payload: [Raw({ data: segment })] });
+  }
+
+  pseudoHeaderSum(local: string, remote: string): number {
+    return this.wordSum(local) + this.wordSum(remote);
+  }
+
+  private wordSum(address: string): number {
+    let n = this.sums.get(address);
+    if (n === undefined) {
+      const b = ipv6Bytes(address) ?? new Uint8Array(16);
+      n = 0;
+      for (let i = 0; i < 16; i += 2) n += (b[i]! << 8) | b[i + 1]!;
+      if (this.sums.size >= 1024) this.sums.clear();
+      this.sums.set(address, n);
+    }
+    return n;
+  }
+
+  /** Handle a received IPv6 datagram carrying TCP: check lengths and checksum, hand it on. */
+  receive(p: Packet, arrival: Arrival6): void {
+    if (arrival.multicast) { this.stats.drop("tcpNotUnicast", arrival.dst); return; }
+    const tcp = p.layer(TCP);
+    const s = tcp?.span();
+    const end = arrival.upperEnd;
+    if (tcp === undefined || s === undefined || s.headerEnd - s.start < 20 || s.headerEnd > end) {
+      this.stats.drop("tcpMalformed");
+      return;
+    }
+    const bytes = arrival.bytes;
+    const pseudo = pseudoHeaderSum6(arrival.src, arrival.dst, IpProtocol.TCP, end - s.start);
+    if (finishChecksum(onesComplementSum(bytes, s.start, end, pseudo)) !== 0) { this.stats.drop("tcpBadChecksum"); return; }
+    this.receiver?.receive({ family: "IPv6", src: arrival.src, dst: arrival.dst, tcp, bytes, start: s.start, payloadStart: s.headerEnd, end });
+  }
+
+  private icmpError(e: Icmpv6ErrorInfo): void {
+    if (e.srcPort === undefined || e.dstPort === undefined || this.receiver === undefined) { this.stats.count("tcp.icmpErrorUnclaimed"); return; }
+    const unreachable = e.type === Icmpv6Type.destinationUnreachable;
+    // As Linux's icmpv6_err_convert; port unreachable (and a parameter problem about the next header) are hard errors.
+    const code = e.type === Icmpv6Type.packetTooBig ? "EMSGSIZE"
+      : e.type === Icmpv6Type.parameterProblem ? "EPROTO"
+      : !unreachable ? "EHOSTUNREACH"
+      : e.code === Icmpv6UnreachableCode.port ? "ECONNREFUSED"
+      : e.code === Icmpv6UnreachableCode.noRoute ? "ENETUNREACH"
+      : e.code === Icmpv6UnreachableCode.prohibited || e.code === Icmpv6UnreachableCode.sourcePolicy || e.code === Icmpv6UnreachableCode.rejectRoute ? "EACCES"
+      : "EHOSTUNREACH";
+    const hard = (unreachable && e.code === Icmpv6UnreachableCode.port) || (e.type === Icmpv6Type.parameterProblem && e.code === 1);
+    this.receiver.icmpError({
+      family: "IPv6", localAddress: e.src, localPort: e.srcPort, remoteAddress: e.dst, remotePort: e.dstPort,
+      code, hard, mtu: e.mtu, detail: `ICMPv6 type ${e.type} code ${e.code} from ${e.reporter}`,
+    });
+  }
+}
