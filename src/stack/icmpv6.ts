@@ -22,7 +22,7 @@ import type { Arrival6, Ipv6, Ipv6Layer, Send6Failure } from "./ipv6.js";
 import { IPV6_HEADER, IPV6_MIN_MTU } from "./ipv6.js";
 import type { Stats } from "./stats.js";
 import { PingError, type PingOptions, type PingReply } from "./icmp.js";
-import { formatAddress6, isMulticast6, pseudoHeaderSum6, requireIPv6, UNSPECIFIED } from "./address6.js";
+import { formatAddress6, isMulticast6, pseudoHeaderSumAt, requireIPv6, UNSPECIFIED } from "./address6.js";
 
 /** Bytes of the offending packet an error quotes at most (the error fits the minimum MTU). */
 export const QUOTE_LIMIT6 = IPV6_MIN_MTU - IPV6_HEADER - 8;
@@ -117,7 +117,8 @@ export class Icmpv6 {
   receive(p: Packet, ip: Ipv6Layer, arrival: Arrival6): void {
     const { bytes, upperStart: start, upperEnd: end } = arrival;
     if (end - start < 4) { this.stats.drop("icmpv6Malformed"); return; }
-    if (internetChecksum(bytes, start, end, pseudoHeaderSum6(arrival.src, arrival.dst, IpProtocol.ICMPv6, end - start)) !== 0) {
+    // Routing headers with segments left are refused before this: the header's addresses are the pseudo-header's.
+    if (internetChecksum(bytes, start, end, pseudoHeaderSumAt(bytes, arrival.start, IpProtocol.ICMPv6, end - start)) !== 0) {
       this.stats.drop("icmpv6BadChecksum");
       return;
     }
