@@ -214,3 +214,11 @@ export function pseudoHeaderSum6(src: string, dst: string, protocol: number, len
   parseIPv6(dst, b, 16);
   return onesComplementSum(b, 0, 32, protocol + (length & 0xffff) + Math.floor(length / 65536));
 }
+
+/**
+ * Return the pseudo-header sum from a received datagram's own address bytes (the IPv6 header at
+ * `start`): no text on the way, for the per-datagram checksum checks.
+ */
+export function pseudoHeaderSumAt(bytes: Uint8Array, start: number, protocol: number, length: number): number {
+  return onesComplementSum(bytes, start + 8, start + 40, protocol + (length & 0xffff) + Math.floor(length / 65536));
+}

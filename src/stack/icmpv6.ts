@@ -18,11 +18,11 @@ import { IpProtocol } from "../protocols/ipv4.js";
 import { Raw } from "../protocols/raw.js";
 import type { Clock, Timer } from "./clock.js";
 import type { Ipv6Config } from "./config.js";
-import type { Arrival6, Ipv6, Ipv6Layer } from "./ipv6.js";
+import type { Arrival6, Ipv6, Ipv6Layer, Send6Failure } from "./ipv6.js";
 import { IPV6_HEADER, IPV6_MIN_MTU } from "./ipv6.js";
 import type { Stats } from "./stats.js";
 import { PingError, type PingOptions, type PingReply } from "./icmp.js";
-import { formatAddress6, isMulticast6, pseudoHeaderSum6, requireIPv6, UNSPECIFIED } from "./address6.js";
+import { formatAddress6, isMulticast6, pseudoHeaderSumAt, requireIPv6, UNSPECIFIED } from "./address6.js";
 
 /** Bytes of the offending packet an error quotes at most (the error fits the minimum MTU). */
 export const QUOTE_LIMIT6 = IPV6_MIN_MTU - IPV6_HEADER - 8;
@@ -60,6 +60,12 @@ interface Waiter {
 /** Pings in flight at most. */
 export const MAX_PINGS6 = 1024;
 
+/** What receives the echo replies and errors of one identifier (a ping socket). */
+export interface Echo6Endpoint {
+  reply(from: string, seq: number, hopLimit: number, data: Uint8Array): void;
+  error(seq: number, info: Icmpv6ErrorInfo): void;
+}
+
 /** Handlers of the ICMPv6 messages other files own. */
 export interface Icmpv6Hooks {
   /** Neighbour solicitation, advertisement, redirect. */
@@ -80,6 +86,7 @@ export class Icmpv6 {
   private readonly pmtu = new Map<string, { mtu: number; expires: number }>();
   private readonly quoteDissector = createDissector(IPv6);
   readonly hooks: Icmpv6Hooks = {};
+  private readonly endpoints = new Map<number, Echo6Endpoint>();
 
   constructor(
     private readonly ipv6: Ipv6,
@@ -110,7 +117,8 @@ export class Icmpv6 {
   receive(p: Packet, ip: Ipv6Layer, arrival: Arrival6): void {
     const { bytes, upperStart: start, upperEnd: end } = arrival;
     if (end - start < 4) { this.stats.drop("icmpv6Malformed"); return; }
-    if (internetChecksum(bytes, start, end, pseudoHeaderSum6(arrival.src, arrival.dst, IpProtocol.ICMPv6, end - start)) !== 0) {
+    // Routing headers with segments left are refused before this: the header's addresses are the pseudo-header's.
+    if (internetChecksum(bytes, start, end, pseudoHeaderSumAt(bytes, arrival.start, IpProtocol.ICMPv6, end - start)) !== 0) {
       this.stats.drop("icmpv6BadChecksum");
       return;
     }
@@ -163,11 +171,36 @@ export class Icmpv6 {
     const view = new DataView(bytes.buffer, bytes.byteOffset);
     const id = view.getUint16(s + 4);
     const seq = view.getUint16(s + 6);
+    if (id !== this.echoId) {
+      const endpoint = this.endpoints.get(id);
+      if (endpoint === undefined) { this.stats.count("icmpv6.echoReplyUnmatched"); return; }
+      endpoint.reply(arrival.src, seq, arrival.hopLimit, bytes.subarray(s + 8, e));
+      return;
+    }
     const w = this.waiters.get(seq);
-    if (id !== this.echoId || w === undefined || w.dst !== arrival.src) { this.stats.count("icmpv6.echoReplyUnmatched"); return; }
+    if (w === undefined || w.dst !== arrival.src) { this.stats.count("icmpv6.echoReplyUnmatched"); return; }
     this.waiters.delete(seq);
     w.timer.cancel();
     w.resolve({ address: arrival.src, seq, time: this.clock.now() - w.sent, ttl: arrival.hopLimit, bytes: e - s - 8 });
+  }
+
+  /** Take the echo replies and errors of identifier `id` (a ping socket's, chosen by the IPv4 side). */
+  bindEcho(id: number, endpoint: Echo6Endpoint): void {
+    this.endpoints.set(id, endpoint);
+  }
+
+  /** Release an identifier from `bindEcho`. */
+  unbindEcho(id: number): void {
+    this.endpoints.delete(id);
+  }
+
+  /** Send one echo request. */
+  sendEcho(dst: string, id: number, seq: number, data: Uint8Array, options: { hopLimit?: number | undefined; dontFragment?: boolean | undefined } = {}): Send6Failure | undefined {
+    this.stats.count("icmpv6.echoRequestSent");
+    return this.ipv6.send({
+      dst, protocol: IpProtocol.ICMPv6, hopLimit: options.hopLimit, dontFragment: options.dontFragment,
+      payload: [ICMPv6({ type: Icmpv6Type.echoRequest }), ICMPv6Echo({ id, seq }), Raw({ data })],
+    });
   }
 
   /** Send an echo request to `dst` (IPv6 text) and wait for the reply. */
@@ -282,6 +315,10 @@ export class Icmpv6 {
         w.reject(new PingError(info.type === Icmpv6Type.timeExceeded ? "ETIMEDOUT" : "EHOSTUNREACH", `${info.reporter} reports ICMPv6 type ${info.type} code ${info.code}`));
         return;
       }
+    }
+    if (echo !== undefined) {
+      const endpoint = this.endpoints.get(echo.id);
+      if (endpoint !== undefined) { endpoint.error(echo.seq, info); return; }
     }
     const h = this.errorHandlers.get(info.protocol);
     if (h === undefined) { this.stats.count("icmpv6.errorUnclaimed"); return; }

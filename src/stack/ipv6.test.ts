@@ -149,3 +149,23 @@ test("IPv6 is off by default: no frame is sent, 0x86dd frames are dropped", () =
   assert.equal(stack.stats().counters["ipv6.rx"], undefined);
   assert.deepEqual(stack.addresses6(), []);
 });
+
+test("a ping socket speaks ICMPv6 too: its identifier, replies with virtual times, errors as events", async () => {
+  const { clock, a } = pair6({ ipv4: "10.0.0.1/24" }, { delay: 1 });
+  const s = a.createPingSocket();
+  const replies: string[] = [];
+  const errors: string[] = [];
+  s.on("message", (r) => replies.push(`${r.address} seq=${r.seq} ${r.data.length} bytes time=${r.time} hop=${r.ttl}`));
+  s.on("error", (e) => errors.push(`${e.code}@${clock.now()}`));
+  s.send(linkLocalOf(2));
+  s.send(`${linkLocalOf(2)}%eth0`, { size: 2000 });
+  clock.advance(20);
+  assert.deepEqual(replies, [`${linkLocalOf(2)} seq=0 56 bytes time=4 hop=64`, `${linkLocalOf(2)} seq=1 2000 bytes time=4 hop=64`]);
+  const t = clock.now();
+  s.send("fe80::99");
+  clock.advance(3000);
+  await flush();
+  assert.deepEqual(errors, [`EHOSTUNREACH@${t + 3000}`], "neighbour discovery failed: address unreachable");
+  s.close();
+  await flush();
+});

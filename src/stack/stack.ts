@@ -315,7 +315,7 @@ export class Stack extends EventEmitter<StackEvents> {
    * requests, replies arrive as `message` events, ICMP errors as `error` events (see ping.ts).
    */
   createPingSocket(): PingSocket {
-    return new PingSocket(this.icmp, this.clock, this.counters);
+    return new PingSocket(this.icmp, this.clock, this.counters, this.inet6.icmpv6);
   }
 
   /** Send an ICMP echo request and resolve with the reply. */
