@@ -163,8 +163,8 @@ test("router advertisement: hop limit, MTU option (later sends fragment), route 
   link.inject(frame6({ src: "2001:db8::1", dst: "ff02::1", hopLimit: 255 }, ICMPv6({ type: Icmpv6Type.routerAdvertisement }), Raw({ data: new Uint8Array(12) })));
   clock.advance(0);
   assert.equal(stack.stats().drops.ndpInvalid, 1);
-  const rio = Uint8Array.from([24, 2, 48, 0x08, 0, 0, 0, 100, 0x20, 0x01, 0x0d, 0xb8, 0, 0x99, 0, 0]);
-  link.inject(routerAdvertisement({ currentHopLimit: 17, mtu: 1400, prefixes: [{ prefix: "2001:db8:3::", valid: 600, preferred: 600 }], raw: [rio] }));
+  const routes = [{ prefix: Uint8Array.from([0x20, 0x01, 0x0d, 0xb8, 0, 0x99, 0, 0]), length: 48, preference: 0x08, lifetime: 100 }];
+  link.inject(routerAdvertisement({ currentHopLimit: 17, mtu: 1400, prefixes: [{ prefix: "2001:db8:3::", valid: 600, preferred: 600 }], routes }));
   clock.advance(1000);
   const r = stack.routes().find((x) => x.destination === "2001:db8:99::/48");
   assert.deepEqual(r && [r.gateway, r.kind], ["fe80::1", "static"]);

@@ -234,12 +234,15 @@ export class Slaac {
         if (mtu >= IPV6_MIN_MTU && mtu <= this.iface.mtu) { this.ipv6.linkMtu = mtu; this.stats.count("slaac.mtu"); }
       } else if (type === NdpOptionType.prefixInformation && len === 32) {
         this.prefix(bytes[i + 2]!, bytes[i + 3]!, view.getUint32(4), view.getUint32(8), formatAddress6(bytes, i + 16), now);
-      } else if (type === NdpOptionType.routeInformation && len >= 8 && len <= 24) {
-        this.routeInformation(bytes.subarray(i, i + len), router, now);
       } else if (type === NdpOptionType.recursiveDnsServer && len >= 24 && (len - 8) % 16 === 0) {
         const servers: string[] = [];
         for (let j = i + 8; j < i + len; j += 16) servers.push(formatAddress6(bytes, j));
         this.events.dnsServers?.(servers, view.getUint32(4));
+      }
+    }
+    for (const o of ra.options) {
+      if (o.type === NdpOptionType.routeInformation && o.routePrefix !== undefined) {
+        this.routeInformation(o.prefixLength!, o.routePreference!, o.lifetime!, o.routePrefix, o.length, router, now);
       }
     }
   }
@@ -276,16 +279,13 @@ export class Slaac {
     this.schedule(a, existing[1]);
   }
 
-  /** A route information option (RFC 4191 2.3): prefix length, preference, lifetime, prefix. */
-  private routeInformation(o: Uint8Array, router: string, now: number): void {
-    const length = o[2]!;
-    const words = o.length / 8;
+  /** A route information option (RFC 4191 2.3): prefix length, preference, lifetime, prefix (as the NDPOption definition reads it). */
+  private routeInformation(length: number, flags: number, lifetime: number, prefixBytes: Uint8Array, words: number, router: string, now: number): void {
     if (length > 128 || (length > 64 && words < 3) || (length > 0 && words < 2)) { this.stats.drop("ndpInvalid", "route information length"); return; }
-    const prf = (o[3]! >> 3) & 3;
+    const prf = (flags >> 3) & 3;
     if (prf === 2) return; // reserved: ignore the option
-    const lifetime = new DataView(o.buffer, o.byteOffset).getUint32(4);
     const b = new Uint8Array(16);
-    b.set(o.subarray(8, Math.min(o.length, 24)));
+    b.set(prefixBytes.subarray(0, 16));
     const prefix = prefixOf(formatAddress6(b, 0), length);
     if (lifetime === 0) { this.routes.remove((r) => r.kind === "router" && r.gateway === router && r.destination === prefix && r.prefixLength === length); return; }
     this.routes.set({

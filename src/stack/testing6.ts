@@ -110,6 +110,8 @@ export interface RaOptions {
   readonly preference?: number;
   readonly prefixes?: readonly { prefix: string; length?: number; onLink?: boolean; autonomous?: boolean; valid: number; preferred: number }[];
   readonly mtu?: number;
+  /** RFC 4191 route information options: prefix bytes (0, 8 or 16), preference flags (0x08 high, 0x18 low). */
+  readonly routes?: readonly { prefix: Uint8Array; length: number; preference?: number; lifetime: number }[];
   /** Raw extra options (a route information option…), type and length included. */
   readonly raw?: readonly Uint8Array[];
 }
@@ -123,6 +125,9 @@ export function routerAdvertisement(o: RaOptions = {}): Uint8Array {
       type: NdpOptionType.prefixInformation, prefixLength: p.length ?? 64, prefix: p.prefix,
       prefixFlags: (p.onLink ?? true ? 0x80 : 0) | (p.autonomous ?? true ? 0x40 : 0), validLifetime: p.valid, preferredLifetime: p.preferred,
     }));
+  }
+  for (const r of o.routes ?? []) {
+    options.push(NDPOption({ type: NdpOptionType.routeInformation, prefixLength: r.length, routePreference: r.preference ?? 0, lifetime: r.lifetime, routePrefix: r.prefix }));
   }
   const body = packet(NDPRouterAdvertisement({
     currentHopLimit: o.currentHopLimit ?? 64, routerLifetime: o.routerLifetime ?? 1800, reachableTime: o.reachableTime ?? 0,
