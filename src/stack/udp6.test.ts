@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { packet } from "../packet/packet.js";
 import { Ethernet, EtherType } from "../protocols/ethernet.js";
 import { IPv6 } from "../protocols/ipv6.js";
+import { ICMPv6, ICMPv6PacketTooBig, Icmpv6Type } from "../protocols/icmpv6.js";
 import { UDP } from "../protocols/udp.js";
 import { Raw } from "../protocols/raw.js";
 import { VirtualClock } from "./clock.js";
@@ -23,7 +24,7 @@ const LL_A = "fe80::ff:fe00:1";
 const LL_B = "fe80::ff:fe00:2";
 
 /** Two dual-stack stacks (10.0.0.1 and fd00:232::1, 10.0.0.2 and fd00:232::2), after DAD. */
-function dual(link: MemoryLinkOptions = {}): { clock: VirtualClock; a: Stack; b: Stack; frames: Uint8Array[]; inject: (f: Uint8Array) => void } {
+function dual(link: MemoryLinkOptions = {}): { clock: VirtualClock; a: Stack; b: Stack; frames: Uint8Array[]; inject: (f: Uint8Array) => void; injectA: (f: Uint8Array) => void } {
   const clock = new VirtualClock();
   const [la, lb] = memoryLinkPair(clock, link);
   const a = new Stack({ link: la, clock, mac: "02:00:00:00:00:01", name: "a", ipv4: "10.0.0.1/24", ipv6: `${A6}/64` });
@@ -32,7 +33,7 @@ function dual(link: MemoryLinkOptions = {}): { clock: VirtualClock; a: Stack; b:
   la.tap((f) => frames.push(f));
   clock.advance(3000); // DAD: at most 1 s of random delay, one solicitation, 1 s of waiting
   assert.ok(a.addresses().includes(`${A6}/64`) && b.addresses().includes(`${B6}/64`), "addresses ready");
-  return { clock, a, b, frames, inject: (f) => lb.inject(f) };
+  return { clock, a, b, frames, inject: (f) => lb.inject(f), injectA: (f) => la.inject(f) };
 }
 
 async function run(clock: VirtualClock, ms = 50): Promise<void> {
@@ -194,4 +195,42 @@ test("checksums over IPv6 (RFC 8200 8.1): a zero checksum is dropped, a wrong on
   await run(clock);
   assert.deepEqual(got, ["right"]);
   assert.equal(b.stats().drops.udpBadChecksum, 2);
+});
+
+test("neighbour discovery without an answer is EHOSTUNREACH; a packet too big is EMSGSIZE and lowers the path MTU", async () => {
+  const { clock, a, frames, injectA } = dual();
+  const s = a.createSocket("udp6");
+  const errors: SocketError[] = [];
+  s.on("error", (e: SocketError) => errors.push(e));
+  s.send("anyone?", 9999, "fd00:232::77"); // on-link, nobody there: 3 solicitations 1 s apart
+  await run(clock, 2900);
+  assert.equal(errors.length, 0, "still resolving");
+  await run(clock, 200);
+  assert.deepEqual(errors.map((e) => [e.code, e.address, e.port]), [["EHOSTUNREACH", "fd00:232::77", 9999]]);
+
+  // A router on the path says 1280: the quoted datagram's sender gets EMSGSIZE, and the next
+  // large datagram to that destination goes in fragments of at most 1280 bytes.
+  const far = "fd00:999::1";
+  a.addRoute({ destination: "fd00:999::/64", gateway: B6 });
+  const big = Buffer.alloc(1400, 0x7a);
+  s.send(big, 9999, far);
+  await run(clock);
+  const sent = frames.filter((f) => f.length > 1400).at(-1)!;
+  const ptb = packet(
+    Ethernet({ src: "02:00:00:00:00:02", dst: "02:00:00:00:00:01", type: EtherType.IPv6 }),
+    IPv6({ src: B6, dst: A6 }),
+    ICMPv6({ type: Icmpv6Type.packetTooBig }),
+    ICMPv6PacketTooBig({ mtu: 1280 }),
+    Raw({ data: sent.subarray(14, 14 + 1232) }),
+  ).bytes();
+  frames.length = 0;
+  injectA(ptb);
+  await run(clock, 10);
+  assert.deepEqual(errors.slice(1).map((e) => [e.code, e.address, e.port]), [["EMSGSIZE", far, 9999]]);
+  assert.match(errors[1]!.message, /ICMPv6 type 2 code 0 from fd00:232::2/);
+  s.send(big, 9999, far);
+  await run(clock);
+  const out = frames.filter((f) => f[12] === 0x86 && f[13] === 0xdd && f[14 + 6] === 44); // IPv6 with a fragment header
+  assert.equal(out.length, 2, "fragmented to the path MTU");
+  assert.ok(out.every((f) => f.length - 14 <= 1280), out.map((f) => f.length - 14).join(","));
 });
