@@ -7,8 +7,10 @@
 // header's segmentation offload), 1-byte request/response round trips per second, ping RTT (the
 // kernel pings), raw frames per second through the TAP; the same for kernel ⇄ kernel over veth.
 import { execSync, spawn } from "node:child_process";
-import { writeFileSync } from "node:fs";
-import { cpus } from "node:os";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { cpus, loadavg } from "node:os";
 
 const DIST = new URL(`../${process.env.WIRECRAFT_DIST ?? "dist"}/`, import.meta.url);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
@@ -129,7 +131,7 @@ const TNS = "wctl-bt";
 const TAPNAME = "wctlbt0";
 const KERNEL = "10.222.2.1", ME = "10.222.2.2";
 
-async function withStack(offload, body) {
+async function withStack(offload, body, writer = "direct") {
   const { Tap } = await import(new URL("live/tap.js", DIST));
   const { fromLiveLink } = await import(new URL("stack/link.js", DIST));
   const { Stack } = await import(new URL("stack/stack.js", DIST));
@@ -138,7 +140,7 @@ async function withStack(offload, body) {
   sh(`ip netns add ${TNS} && ip -n ${TNS} link set lo up`);
   const tap = Tap.open(TAPNAME, offload ? { vnetHeader: true, offloads: "tcp" } : {});
   const errors = [];
-  const link = fromLiveLink(tap, { onError: (e) => errors.push(e) });
+  const link = fromLiveLink(tap, { writer, onError: (e) => errors.push(e) });
   const stack = new Stack({ link, clock: new SystemClock(), mac: "02:00:00:22:02:02", ipv4: `${ME}/24`, name: "bench" });
   try {
     sh(`ip link set ${TAPNAME} netns ${TNS} && ip -n ${TNS} addr add ${KERNEL}/24 dev ${TAPNAME} && ip -n ${TNS} link set ${TAPNAME} up`);
@@ -189,13 +191,31 @@ async function tapRaw() {
   return out;
 }
 
+/** Self time per function of a CPU profile: the top `n` as [name, share of the non-idle time]. */
+function topFunctions(profile, n = 15) {
+  const self = new Map();
+  const dt = new Map();
+  for (let i = 0; i < profile.samples.length; i++) dt.set(profile.samples[i], (dt.get(profile.samples[i]) ?? 0) + (profile.timeDeltas[i] ?? 0));
+  let total = 0;
+  for (const node of profile.nodes) {
+    const t = dt.get(node.id) ?? 0;
+    const f = node.callFrame;
+    if (f.functionName === "(idle)") continue;
+    total += t;
+    const key = `${f.functionName || "(anonymous)"} (${f.url.split("/").slice(-2).join("/") || "native"}${f.url ? `:${f.lineNumber + 1}` : ""})`;
+    self.set(key, (self.get(key) ?? 0) + t);
+  }
+  return [...self].sort((a, b) => b[1] - a[1]).slice(0, n).map(([k, t]) => [k, t / total]);
+}
+
 /** TCP between our stack and the kernel: bulk each way, 1-byte round trips, ping. */
-async function tapTcp(offload) {
-  console.error(`TCP over the TAP (offload ${offload ? "on" : "off"})…`);
+async function tapTcp(offload, { writer = "direct", bulkOnly = false } = {}) {
+  console.error(`TCP over the TAP (offload ${offload ? "on" : "off"}, writer ${writer})…`);
   const out = {};
   await withStack(offload, async ({ stack, link }) => {
     if (typeof stack.createServer !== "function") { notes.push("the stack has no TCP yet: TCP figures skipped"); return; }
     const bytes = BULK_MB * 1024 * 1024;
+
     // kernel → stack: socat sends BULK_MB MB of zeros; we time first byte to end.
     let got = 0, first = 0n, last = 0n;
     const done = new Promise((resolve) => {
@@ -234,6 +254,7 @@ async function tapTcp(offload) {
     sink.kill();
     out.bulkOut = gbit(bytes, s);
     out.tcpInfo = sock.tcpInfo?.();
+    if (bulkOnly) return;
     // 1-byte round trips: a Node client in the namespace against the stack's echo.
     const echo = stack.createServer((c) => { c.setNoDelay(true); c.on("data", (d) => c.write(d)); c.on("error", () => undefined); });
     echo.listen(7007);
@@ -249,7 +270,7 @@ async function tapTcp(offload) {
     out.ping = await pingAvg(TNS, ME);
     out.pingA = await pingAvg(TNS, ME, true);
     out.link = { ...link.counters };
-  });
+  }, writer);
   return out;
 }
 
@@ -259,6 +280,26 @@ async function tapPing(offload) {
   return out;
 }
 
+/** Run the bulk transfers again in a child under `node --cpu-prof` and summarise its profile. */
+async function profiledBulk() {
+  console.error("bulk TCP again, under --cpu-prof…");
+  const dir = mkdtempSync(join(tmpdir(), "wctl-prof-"));
+  try {
+    const r = await run(process.execPath, ["--cpu-prof", `--cpu-prof-dir=${dir}`, new URL(import.meta.url).pathname, "profile-bulk"], { timeout: 300_000 });
+    const file = readdirSync(dir).find((f) => f.endsWith(".cpuprofile"));
+    if (r.code !== 0 || file === undefined) { notes.push(`profiled run failed: ${r.err.slice(0, 300)}`); return {}; }
+    return { profile: topFunctions(JSON.parse(readFileSync(join(dir, file), "utf8"))), figures: r.err.trim().split("\n").filter((l) => l.startsWith("  bulk")) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (sections[0] === "profile-bulk") {
+  const o = await tapTcp(true, { bulkOnly: true });
+  console.error(`  bulk in ${fmtG(o.bulkIn)}, out ${fmtG(o.bulkOut)} (under the profiler)`);
+  process.exit(0);
+}
+
 const t0 = Date.now();
 const v = want("veth") ? await veth() : {};
 const raw = want("tap") ? await tapRaw() : {};
@@ -266,11 +307,15 @@ const hasTcp = want("tcp");
 const modes = process.env.BENCH_OFFLOAD ?? "both"; // "on", "off" or "both" (for profiling one)
 const off = modes === "on" ? {} : hasTcp ? await tapTcp(false) : want("tap") ? await tapPing(false) : {};
 const on = modes === "off" ? {} : hasTcp ? await tapTcp(true) : want("tap") ? await tapPing(true) : {};
+const threaded = hasTcp && modes !== "off" ? await tapTcp(true, { writer: "thread", bulkOnly: true }) : {};
+const profiled = hasTcp && modes !== "off" ? await profiledBulk() : {};
+const load = loadavg();
 
 add("bulk TCP into the receiver under test, offloads off", fmtG(v["bulk off in"]), fmtG(off.bulkIn));
 add("bulk TCP out of it, offloads off", fmtG(v["bulk off out"]), fmtG(off.bulkOut));
 add("bulk TCP in, offloads on (TSO/GSO, 64 KiB segments)", fmtG(v["bulk on in"]), fmtG(on.bulkIn));
 add("bulk TCP out, offloads on", fmtG(v["bulk on out"]), fmtG(on.bulkOut));
+add("bulk TCP in / out, offloads on, frames written by the addon's writer thread", "—", `${fmtG(threaded.bulkIn)} / ${fmtG(threaded.bulkOut)}`);
 add("HTTP keep-alive requests/s (wrk, 16 connections; Node http server)", fmtN(v.http), `${fmtN(off.http)} / ${fmtN(on.http)}`);
 add("1-byte round trips/s (Node client ⇄ echo), one connection", fmtN(v.rr), `${fmtN(off.rr)} / ${fmtN(on.rr)}`);
 add("1-byte round trips/s, 16 connections at once", fmtN(v.rr16), `${fmtN(off.rr16)} / ${fmtN(on.rr16)}`);
@@ -303,6 +348,15 @@ TCP state after the bulk send (offloads off): ${info(off)}
 TCP state after the bulk send (offloads on): ${info(on)}
 
 Link counters (offloads on): ${on.link ? JSON.stringify(on.link) : "—"}
+
+Load average of the machine at the end of the run (1, 5, 15 min): ${load.map((x) => x.toFixed(2)).join(", ")} on ${cpus().length} cores —
+other work on the machine shares the cores, and every figure moves with it.
+
+What the event loop spent its time on during a bulk transfer each way (offloads on, direct writes;
+\`node --cpu-prof\` of a separate run${profiled.figures ? `, ${profiled.figures.join(" ").trim()}` : ""}; self time, idle excluded;
+\`queueMany\`/\`writeMany\` include the system calls, and with \`writeMany\` the kernel's work on the frames):
+
+${profiled.profile ? ["| function | share |", "|---|---|", ...profiled.profile.map(([k, t]) => `| \`${k}\` | ${(t * 100).toFixed(1)}% |`)].join("\n") : "—"}
 
 Run time ${((Date.now() - t0) / 1000).toFixed(0)} s.
 `;

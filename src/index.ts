@@ -151,4 +151,13 @@ export type { FrameMeta, LiveFrameLink, LiveLinkCounters } from "./stack/link.js
 export { MAX_UDP6_PAYLOAD } from "./stack/udp.js";
 export type { UdpSocketType, UdpSocketOptions, UdpIcmpError } from "./stack/udp.js";
 export type { DnsRecordType, LookupAddress, LookupOptions } from "./stack/dns.js";
+// TCP engine and net-shaped sockets (src/stack/tcp; see docs/tcp.md).
+export { TcpSocket } from "./stack/tcp/socket.js";
+export type { TcpSocketOptions, TcpAddressInfo } from "./stack/tcp/socket.js";
+export { TcpServer } from "./stack/tcp/server.js";
+export type { TcpServerOptions, TcpListenOptions, TcpServerEvents } from "./stack/tcp/server.js";
+export type { TcpInfo, TcpState } from "./stack/tcp/types.js";
 export type { TcpConnectOptions } from "./stack/stack.js";
+export type { TcpConfig } from "./stack/config.js";
+export type { AddressFamily, TcpNetwork } from "./stack/tcp/network.js";
+export { Ipv6Network } from "./stack/tcp/network6.js";

@@ -108,6 +108,27 @@ export abstract class NativeLink implements Link {
   }
 
   /**
+   * Hand frames to a writer thread of the addon's (started on first use), which writes them in
+   * order beside the event loop: the kernel's work on each frame (its TCP receive, waking its
+   * reader) then runs on another core. Returns how many the bounded queue took (8192 frames,
+   * 16 MiB); the rest are the caller's to retry. A failed write throws from the next call.
+   */
+  queueMany(frames: readonly Uint8Array[], segmentSizes?: Uint32Array): number {
+    this.ensureOpen();
+    try {
+      return this.native.queueFrames(this.handle, frames, segmentSizes ?? null);
+    } catch (error) {
+      throw linkError(error, `write to ${this.name}`, this.capability);
+    }
+  }
+
+  /** The writer thread's queue (see `queueMany`): frames and bytes waiting, frames written. */
+  writerStats(): { queued: number; queuedBytes: number; written: number } {
+    const [queued, queuedBytes, written] = this.native.writerStats(this.handle);
+    return { queued, queuedBytes, written };
+  }
+
+  /**
    * Send frames with one call into the addon; return how many went (fewer when the kernel's queue
    * filled: the rest are the caller's to retry). `segmentSizes[i]` as `writeSync`'s.
    */

@@ -30,6 +30,10 @@ export interface Native {
   write(handle: NativeHandle, frame: Uint8Array, segmentSize?: number): number;
   /** Write frames in one call; returns how many went (fewer when the queue filled). */
   writeMany(handle: NativeHandle, frames: readonly Uint8Array[], segmentSizes: Uint32Array | null): number;
+  /** Copy frames into the queue of the handle's writer thread (started on first use); returns how many it took. */
+  queueFrames(handle: NativeHandle, frames: readonly Uint8Array[], segmentSizes: Uint32Array | null): number;
+  /** The writer thread's queue: [frames waiting, bytes waiting, frames written]. */
+  writerStats(handle: NativeHandle): [number, number, number];
   sendTo(handle: NativeHandle, bytes: Uint8Array, address: string): number;
   start(handle: NativeHandle, callback: BatchCallback, maxBatch: number): void;
   stop(handle: NativeHandle): void;

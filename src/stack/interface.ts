@@ -35,6 +35,11 @@ export class Interface {
   private handlers: FrameHandlers | undefined;
   /** Multicast MACs accepted beyond broadcast and 01:00:5e (IPv6 groups' 33:33:xx), with join counts. */
   private readonly multicastMacs = new Map<string, number>();
+  /**
+   * What the link said of the frame being received (its `FrameMeta`), while the handlers run:
+   * IPv4 reads `checksumVerified` from it (LINK-OFFLOAD.md). Undefined otherwise.
+   */
+  receiving: FrameMeta | undefined;
   /** Datagrams larger than the MTU that the link is to cut (segmentation offload; LINK-OFFLOAD.md). */
   private readonly offloaded = new WeakMap<Uint8Array, FrameMeta>();
 
@@ -54,7 +59,7 @@ export class Interface {
   /** Start receiving frames into `handlers`. */
   attach(handlers: FrameHandlers): void {
     this.handlers = handlers;
-    this.link.setReceiver((frame) => this.receive(frame));
+    this.link.setReceiver((frame, meta) => this.receive(frame, meta));
   }
 
   /** Stop receiving. */
@@ -119,8 +124,32 @@ export class Interface {
     this.offloaded.set(datagram, meta);
   }
 
+  /** Parsed destination MACs (a few neighbours; cleared when it grows past 1024). */
+  private readonly macCache = new Map<string, Uint8Array>();
+
   /** Send an Ethernet frame carrying `payload` (layers, or bytes as Raw) to `dst`. */
   send(dst: string, type: number, payload: AnyLayer | Uint8Array): void {
+    if (payload instanceof Uint8Array && this.vlan.id === undefined) {
+      // Bytes without a tag: the header by hand, one copy (the path of every TCP segment).
+      let d = this.macCache.get(dst);
+      if (d === undefined) {
+        d = new Uint8Array(6);
+        if (!parseMac(dst, d, 0)) throw new TypeError(`not a MAC address: ${JSON.stringify(dst)}`);
+        if (this.macCache.size >= 1024) this.macCache.clear();
+        this.macCache.set(dst, d);
+      }
+      const frame = new Uint8Array(ETHERNET_HEADER + payload.length);
+      frame.set(d, 0);
+      frame.set(this.macBytes, 6);
+      frame[12] = type >> 8;
+      frame[13] = type & 0xff;
+      frame.set(payload, ETHERNET_HEADER);
+      this.stats.count("ethernet.tx");
+      const meta = this.offloaded.get(payload);
+      if (meta === undefined) this.link.send(frame);
+      else this.link.send(frame, meta);
+      return;
+    }
     const upper = payload instanceof Uint8Array ? Raw({ data: payload }) : payload;
     const frame = this.vlan.id === undefined
       ? packet(Ethernet({ dst, src: this.mac, type }), upper).bytes()
@@ -132,7 +161,16 @@ export class Interface {
   }
 
   /** Handle one frame from the link. Never throws. */
-  receive(frame: Uint8Array): void {
+  receive(frame: Uint8Array, meta?: FrameMeta): void {
+    this.receiving = meta;
+    try {
+      this.receiveFrame(frame);
+    } finally {
+      this.receiving = undefined;
+    }
+  }
+
+  private receiveFrame(frame: Uint8Array): void {
     this.stats.count("ethernet.rx");
     try {
       if (frame.length < ETHERNET_HEADER) { this.stats.drop("frameShort", `${frame.length} bytes`); return; }

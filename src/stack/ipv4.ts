@@ -34,6 +34,8 @@ export interface Arrival {
   readonly dst: number;
   /** Sent to a broadcast or multicast address. */
   readonly broadcast: boolean;
+  /** The link verified or completed the transport checksum (the kernel's own frames on a vnet TAP). */
+  readonly checksumVerified?: boolean;
 }
 
 /** The IPv4 layer of a dissected datagram. */
@@ -50,6 +52,11 @@ export interface SendOptions {
   readonly protocol: number;
   /** The layers after the IPv4 header (checksums that cover a pseudo-header are computed). */
   readonly payload: readonly AnyLayer[];
+  /**
+   * Or the bytes after the IPv4 header, complete (a transport segment with its checksum): the
+   * header is then written by hand, without the generic builder (the bulk-transfer path).
+   */
+  readonly data?: Uint8Array | undefined;
   readonly ttl?: number | undefined;
   readonly tos?: number | undefined;
   readonly dontFragment?: boolean | undefined;
@@ -114,7 +121,9 @@ export class Ipv4 {
       broadcast = dst === LIMITED_BROADCAST || this.iface.isSubnetBroadcast(dst) || (isMulticast(dst) && this.groups.has(dst));
       if (!broadcast) { this.stats.drop("ipv4NotForUs", ip.dst); return; }
     }
-    const arrival: Arrival = { bytes, src, dst, broadcast };
+    const arrival: Arrival = this.iface.receiving?.checksumVerified === true
+      ? { bytes, src, dst, broadcast, checksumVerified: true }
+      : { bytes, src, dst, broadcast };
     if ((ip.flags & Ipv4Flags.moreFragments) !== 0 || ip.fragmentOffset !== 0) {
       if (this.onFragment === undefined) { this.stats.drop("ipv4Fragment"); return; }
       this.onFragment(p, ip, arrival);
@@ -160,12 +169,32 @@ export class Ipv4 {
     const flags = o.dontFragment ? Ipv4Flags.dontFragment : 0;
     const id = this.nextId;
     this.nextId = (this.nextId + 1) & 0xffff;
+    const meta = o.segmentSize === undefined ? undefined : { segmentSize: o.segmentSize };
+    if (o.data !== undefined) {
+      const total = 20 + o.data.length;
+      if (total > 0xffff) { this.stats.drop("ipv4TooBig", `${total} > 65535`); return "EMSGSIZE"; }
+      const b = new Uint8Array(total);
+      b[0] = 0x45;
+      b[1] = o.tos ?? 0;
+      b[2] = total >> 8; b[3] = total & 0xff;
+      b[4] = id >> 8; b[5] = id & 0xff;
+      b[6] = flags << 5;
+      b[8] = o.ttl ?? this.config.ttl;
+      b[9] = o.protocol;
+      b[12] = src >>> 24; b[13] = (src >>> 16) & 0xff; b[14] = (src >>> 8) & 0xff; b[15] = src & 0xff;
+      const dst = o.dst;
+      b[16] = dst >>> 24; b[17] = (dst >>> 16) & 0xff; b[18] = (dst >>> 8) & 0xff; b[19] = dst & 0xff;
+      const sum = internetChecksum(b, 0, 20);
+      b[10] = sum >> 8; b[11] = sum & 0xff;
+      b.set(o.data, 20);
+      return this.output(b, dst, meta);
+    }
     const header = IPv4({
       src: numberToIPv4(src), dst: numberToIPv4(o.dst), protocol: o.protocol, ttl: o.ttl ?? this.config.ttl,
       tos: o.tos ?? 0, id, flags,
     });
     const bytes = packet(header, ...o.payload).bytes();
-    return this.output(bytes, o.dst, o.segmentSize === undefined ? undefined : { segmentSize: o.segmentSize });
+    return this.output(bytes, o.dst, meta);
   }
 
   /**

@@ -195,6 +195,13 @@ export interface LiveLinkOptions {
   readonly gsoMax?: number;
   /** Frames kept while the kernel's queue is full, beyond which new ones are dropped (default 4096). */
   readonly queueLimit?: number;
+  /**
+   * How a TAP's frames reach the kernel: `"direct"` (default) writes them from the event loop, one
+   * call per turn; `"thread"` hands them to the addon's writer thread, so that the kernel's work on
+   * them can run on another core (on a busy 2-core machine it measured no better; see
+   * bench/STACK-RESULTS.md).
+   */
+  readonly writer?: "thread" | "direct";
   /** Called when a write fails (the frame is lost; the stack is not told). */
   readonly onError?: (error: Error) => void;
 }
@@ -223,12 +230,13 @@ interface VnetTap {
   readonly vnetHeader?: boolean;
   readonly offloads?: { readonly tso4?: boolean; readonly tso6?: boolean };
   writeMany?(frames: readonly Uint8Array[], segmentSizes?: Uint32Array): number;
+  queueMany?(frames: readonly Uint8Array[], segmentSizes?: Uint32Array): number;
 }
 
 /**
  * Adapt a live link (a `Tap`, a `PacketSocket`) to the stack. Frames sent in one turn of the
- * event loop go to the kernel in one call (`writeMany`, flushed in a microtask); a full kernel
- * queue keeps them (bounded) and retries. On a TAP with a virtio-net header and TSO the link has
+ * event loop go to the addon in one call (flushed in a microtask): written at once (`writeMany`,
+ * the default) or to its writer thread (`queueMany`); a full queue keeps them (bounded) and retries. On a TAP with a virtio-net header and TSO the link has
  * `gsoMax`: large TCP segments go whole and the kernel's coalesced ones arrive whole.
  */
 export function fromLiveLink(live: LiveLink, options: LiveLinkOptions = {}): LiveFrameLink {
@@ -256,7 +264,7 @@ export function fromLiveLink(live: LiveLink, options: LiveLinkOptions = {}): Liv
   let scheduled = false;
   let retry: ReturnType<typeof setTimeout> | undefined;
   let retries = 0;
-  const writeMany = v.writeMany?.bind(live);
+  const writeMany = options.writer === "thread" && v.queueMany !== undefined ? v.queueMany.bind(live) : v.writeMany?.bind(live);
   const flush = (): void => {
     scheduled = false;
     if (closed || queue.length === 0) return;

@@ -199,7 +199,7 @@ export class Udp {
     }
     const end = s.start + udp.length;
     const bytes = arrival.bytes;
-    if (udp.checksum !== 0) {
+    if (udp.checksum !== 0 && arrival.checksumVerified !== true) {
       const pseudo = onesComplementSum(bytes, ipStart + 12, ipStart + 20, IpProtocol.UDP + udp.length);
       if (finishChecksum(onesComplementSum(bytes, s.start, end, pseudo)) !== 0) { this.stats.drop("udpBadChecksum"); return; }
     }

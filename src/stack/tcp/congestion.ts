@@ -34,7 +34,8 @@ export interface CongestionControl {
   onAck(ackedBytes: number, now: number, rttMs: number | undefined, flightSize: number): void;
   /**
    * Loss detected by DupThresh duplicate ACKs or by SACK (IsLost): set ssthresh from
-   * `flightSize` (the bytes outstanding) and start recovery; `sack` selects RFC 6675 accounting.
+   * `flightSize` (the bytes outstanding, capped at cwnd) and start recovery; `sack` selects
+   * RFC 6675 accounting.
    */
   onEnterRecovery(now: number, flightSize: number, sack?: boolean): void;
   /** A further duplicate ACK during recovery without SACK: cwnd += SMSS (RFC 5681 3.2 step 4). */
@@ -51,8 +52,9 @@ export interface CongestionControl {
    */
   onExitRecovery(now: number, flightSize?: number): void;
   /**
-   * The retransmission timer expired: ssthresh = max(flightSize / 2, 2*SMSS) (CUBIC: * 0.7) unless
-   * the previous time-out had no ACK since (RFC 5681 7: held), cwnd = 1 SMSS, recovery ends.
+   * The retransmission timer expired: ssthresh = max(flightSize / 2, 2*SMSS) (CUBIC: * 0.7), held
+   * when the previous time-out had no ACK since (RFC 5681 7) or when recovery had already reduced
+   * it for this congestion event; cwnd = 1 SMSS; recovery ends.
    */
   onRetransmitTimeout(now: number, flightSize: number): void;
   /** Sending resumes after an idle period longer than the RTO: cwnd = min(cwnd, IW) (RFC 5681 4.1). */

@@ -41,6 +41,7 @@ export class Cubic extends WindowControl {
   private prior = 0;
   private rtt: number | undefined = undefined;
   private lastAck: number | undefined = undefined;
+  private lastNow = 0;
 
   constructor(mss: number, options: CubicOptions = {}) {
     super(mss);
@@ -70,14 +71,22 @@ export class Cubic extends WindowControl {
 
   override onAck(ackedBytes: number, now: number, rttMs: number | undefined, flightSize: number): void {
     if (rttMs !== undefined && Number.isFinite(rttMs) && rttMs >= 0) this.rtt = rttMs;
+    now = this.clock(now);
     super.onAck(ackedBytes, now, rttMs, flightSize);
     if (ackedBytes > 0) this.lastAck = now;
   }
 
   override onIdleRestart(now: number): void {
+    now = this.clock(now);
     super.onIdleRestart(now);
     // The idle time is not growth time (RFC 9438 5.8): shift the epoch by it, as Linux does.
     if (this.epochStart !== undefined && this.lastAck !== undefined && now > this.lastAck) this.epochStart += now - this.lastAck;
+  }
+
+  /** `now`, or the last finite time seen when the caller's is not a finite number. */
+  private clock(now: number): number {
+    if (Number.isFinite(now)) this.lastNow = now;
+    return this.lastNow;
   }
 
   protected reduce(now: number, flightSize: number): number {
@@ -115,6 +124,7 @@ export class Cubic extends WindowControl {
     const t = (now - this.epochStart) / 1000;
     const rtt = (this.rtt ?? 0) / 1000;
     const cwnd = this.window;
+    ackedBytes = Math.min(ackedBytes, cwnd); // a stretch ACK counts for at most one window
     // 4.3: W_est grows by alpha segments per window of ACKed bytes; alpha = 1 once past cwnd_prior.
     const alpha = this.estimate >= this.prior ? 1 : CUBIC_ALPHA;
     this.estimate += (alpha * ackedBytes * mss) / cwnd;

@@ -127,8 +127,27 @@ function synchronized(c: Connection, seg: Segment): void {
   if (len === 0) acceptable = rcvWnd === 0 ? seg.seq === c.rcvNxt : inWindow(seg.seq, c.rcvNxt, rcvWnd);
   else acceptable = rcvWnd > 0 && (inWindow(seg.seq, c.rcvNxt, rcvWnd) || inWindow(seqAdd(seg.seq, len - 1), c.rcvNxt, rcvWnd));
   if (f & Flag.RST) { rst(c, seg, rcvWnd); return; }
-  // A retransmitted SYN in SYN-RECEIVED: answer with our SYN-ACK again.
-  if (c.state === "SYN-RECEIVED" && f & Flag.SYN && seg.seq === c.irs) { sendSyn(c); return; }
+  if (c.state === "SYN-RECEIVED" && f & Flag.SYN && seg.seq === c.irs) {
+    // Simultaneous open (RFC 9293 figure 8): the peer's SYN-ACK acknowledges our SYN.
+    if (f & Flag.ACK && seqLt(c.sndUna, seg.ack) && seqLeq(seg.ack, c.sndMax)) {
+      c.sndWnd = seg.window; // a SYN's window is not scaled
+      c.maxSndWnd = c.sndWnd;
+      c.sndWl1 = seg.seq;
+      c.sndWl2 = seg.ack;
+      c.sndUna = seg.ack;
+      c.backoffCount = 0;
+      c.rtoTimer.clear();
+      c.setState("ESTABLISHED");
+      if (c.finQueued) c.setState("FIN-WAIT-1");
+      sendAck(c);
+      if (c.active) c.user?.onConnected();
+      else c.host.established(c);
+      if (!isClosed(c)) output(c);
+      return;
+    }
+    // A retransmitted SYN: answer with our SYN-ACK again.
+    if (!(f & Flag.ACK)) { sendSyn(c); return; }
+  }
   // Fourth: SYN in a synchronized state, whatever its sequence number (RFC 5961 4.2): challenge ACK.
   if (f & Flag.SYN) {
     if (c.state === "SYN-RECEIVED" && !c.active) {

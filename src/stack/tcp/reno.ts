@@ -71,13 +71,13 @@ export abstract class WindowControl implements CongestionControl {
         return;
       }
       this.window = this.threshold;
-      ackedBytes -= room;
+      ackedBytes = grow - room; // what byte counting allowed beyond ssthresh
     }
     this.avoid(ackedBytes, now, rttMs);
   }
 
   onEnterRecovery(now: number, flightSize: number, sack = false): void {
-    this.threshold = Math.max(Math.floor(this.reduce(now, bytes(flightSize))), 2 * this.mss);
+    this.threshold = Math.max(Math.floor(this.reduce(now, this.inFlight(flightSize))), 2 * this.mss);
     this.window = sack ? this.threshold : this.threshold + 3 * this.mss;
     this.recovering = true;
     this.sackRecovery = sack;
@@ -99,13 +99,16 @@ export abstract class WindowControl implements CongestionControl {
     if (!this.recovering) return;
     this.recovering = false;
     this.sackRecovery = false;
-    this.window = flightSize === undefined
+    this.timeouts = 0; // the recovery point was acknowledged
+    this.window = flightSize === undefined || !Number.isFinite(flightSize)
       ? this.threshold
       : Math.min(this.threshold, Math.max(bytes(flightSize), this.mss) + this.mss);
   }
 
   onRetransmitTimeout(now: number, flightSize: number): void {
-    if (this.timeouts === 0) this.threshold = Math.max(Math.floor(this.reduceOnTimeout(now, bytes(flightSize))), 2 * this.mss);
+    // Held after a first time-out with no ACK since (RFC 5681 7), and when the time-out ends a
+    // recovery episode that already reduced it for this congestion event (as Linux does).
+    if (this.timeouts === 0 && !this.recovering) this.threshold = Math.max(Math.floor(this.reduceOnTimeout(now, this.inFlight(flightSize))), 2 * this.mss);
     this.timeouts++;
     this.window = this.mss;
     this.recovering = false;
@@ -115,6 +118,16 @@ export abstract class WindowControl implements CongestionControl {
 
   onIdleRestart(now: number): void {
     this.window = Math.min(this.window, initialWindow(this.mss));
+  }
+
+  /**
+   * The FlightSize a reduction starts from: the caller's, capped at cwnd. RFC 5681 counts all
+   * data sent and not cumulatively acknowledged, which includes what the receiver already holds
+   * beyond a hole; after a long recovery without SACK that can be thousands of segments no longer
+   * in the network, and a loss then would set ssthresh from them. Linux uses cwnd alone.
+   */
+  protected inFlight(flightSize: number): number {
+    return Math.min(bytes(flightSize), this.window);
   }
 
   /** The new ssthresh (before the 2*SMSS floor) for a loss with `flightSize` outstanding. */

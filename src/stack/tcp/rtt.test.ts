@@ -1,5 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import fc from "fast-check";
 import { WirecraftError } from "../../errors.js";
 import { RttEstimator } from "./rtt.js";
 
@@ -94,4 +95,31 @@ test("bad samples are ignored; bad options are typed errors", () => {
   for (const options of [{ minRto: 0 }, { maxRto: -5 }, { initialRto: Number.NaN }, { minRto: 5000, maxRto: 1000 }, { granularity: -1 }]) {
     assert.throws(() => new RttEstimator(options), (e: unknown) => e instanceof WirecraftError && e.code === "ERR_INVALID_ARG_VALUE");
   }
+});
+
+test("property: the RTO stays within [minRto, maxRto] and SRTT within the samples' range", () => {
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 1, max: 2000 }),
+      fc.integer({ min: 0, max: 100_000 }),
+      fc.array(fc.oneof(fc.double({ min: 0, max: 1e6, noNaN: true }), fc.constantFrom(-1, Number.NaN, Number.POSITIVE_INFINITY), fc.constant("backoff" as const), fc.constant("reset" as const)), { maxLength: 60 }),
+      (minRto, extra, events) => {
+        const maxRto = minRto + extra;
+        const rtt = new RttEstimator({ minRto, maxRto });
+        let low = Number.POSITIVE_INFINITY;
+        let high = 0;
+        for (const e of events) {
+          if (e === "backoff") rtt.backoff();
+          else if (e === "reset") { rtt.reset(); low = Number.POSITIVE_INFINITY; high = 0; }
+          else {
+            rtt.sample(e);
+            if (Number.isFinite(e) && e >= 0) { low = Math.min(low, e); high = Math.max(high, e); }
+          }
+          assert.ok(rtt.rto >= minRto && rtt.rto <= maxRto, `rto ${rtt.rto}`);
+          if (rtt.srtt !== undefined) assert.ok(rtt.srtt >= low - 1e-9 && rtt.srtt <= high + 1e-9, `srtt ${rtt.srtt} outside [${low}, ${high}]`);
+        }
+      },
+    ),
+    { numRuns: 1000, seed: 6298 },
+  );
 });

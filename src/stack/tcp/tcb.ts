@@ -371,7 +371,6 @@ export class Connection implements FourTuple {
     }
     this.backoffCount++;
     this.timeouts++;
-    if (process.env.TCPDEBUG) console.log("RTO", this.now, this.state, JSON.stringify({ una: this.sndUna - this.iss, nxt: this.sndNxt - this.iss, max: this.sndMax - this.iss, rec: this.inRecovery, rp: this.recoveryPoint - this.iss, hr: this.highRxt - this.iss, cwnd: this.cc.cwnd, wnd: this.sndWnd, dup: this.dupAcks, pipe: this.scoreboard.pipe(this.sndUna, this.sndMax, this.highRxt), ranges: this.scoreboard.ranges().map(([a, b]) => [a - this.iss, b - this.iss]), rto: this.rtt.rto, backoff: this.backoffCount }));
     this.host.stats.count("tcp.timeout");
     this.rtt.backoff();
     this.rttSeq = undefined;
