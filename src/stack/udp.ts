@@ -35,7 +35,7 @@ import { Icmpv6UnreachableCode as U6 } from "./icmpv6.js";
 import type { Interface } from "./interface.js";
 import type { Stats } from "./stats.js";
 import { ipv4ToNumber, LIMITED_BROADCAST, numberToIPv4 } from "./address.js";
-import { canonical6, isLinkLocal6, isMulticast6, pseudoHeaderSum6 } from "./address6.js";
+import { canonical6, isLinkLocal6, isMulticast6 } from "./address6.js";
 
 /** Where a datagram came from, as Node's `rinfo`. */
 export interface RemoteInfo {
@@ -229,7 +229,8 @@ export class Udp {
     const end = s.start + udp.length;
     const bytes = arrival.bytes;
     if (udp.checksum === 0) { this.stats.drop("udpBadChecksum", "zero checksum over IPv6"); return; }
-    const pseudo = pseudoHeaderSum6(arrival.src, arrival.dst, IpProtocol.UDP, udp.length);
+    // The pseudo-header from the header's address bytes (no text parsing per datagram; routing headers with segments left are refused below us).
+    const pseudo = onesComplementSum(bytes, arrival.start + 8, arrival.start + 40, IpProtocol.UDP + udp.length);
     if (finishChecksum(onesComplementSum(bytes, s.start, end, pseudo)) !== 0) { this.stats.drop("udpBadChecksum"); return; }
     this.stats.count("udp.rx");
     this.stats.count("udp6.rx");

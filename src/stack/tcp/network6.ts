@@ -3,20 +3,20 @@
  * canonical text (RFC 5952); a link-local one may carry the interface as its scope
  * (`fe80::1%tap0`: the stack's name, or `1`). The MTU towards a peer is the path MTU that ICMPv6
  * packet too big messages taught (RFC 8201), so the MSS follows it (MTU - 60). The checksum covers
- * the IPv6 pseudo-header (RFC 8200 8.1). No segmentation offload over IPv6 yet: segments are cut
- * to the MSS here.
+ * the IPv6 pseudo-header (RFC 8200 8.1). Segments TCP wrote go out with a header written here
+ * (no generic builder per segment). No segmentation offload over IPv6 yet: segments are cut to the
+ * MSS by TCP.
  */
 import type { Packet } from "../../packet/packet.js";
 import { onesComplementSum, finishChecksum } from "../../packet/checksum.js";
 import { IpProtocol } from "../../protocols/ipv4.js";
 import { Icmpv6Type } from "../../protocols/icmpv6.js";
 import { TCP } from "../../protocols/tcp.js";
-import { Raw } from "../../protocols/raw.js";
 import type { AnyLayer } from "../../schema/protocol.js";
 import type { Arrival6, Ipv6 } from "../ipv6.js";
 import { Icmpv6UnreachableCode, type Icmpv6, type Icmpv6ErrorInfo } from "../icmpv6.js";
 import type { Stats } from "../stats.js";
-import { canonical6, ipv6Bytes, isMulticast6, pseudoHeaderSum6 } from "../address6.js";
+import { canonical6, ipv6Bytes, isMulticast6 } from "../address6.js";
 import type { TcpNetwork, TcpReceiver } from "./network.js";
 
 /** TCP over the stack's IPv6. */
@@ -25,8 +25,8 @@ export class Ipv6Network implements TcpNetwork {
   readonly ipHeaderLength = 40;
   readonly anyAddress = "::";
   private receiver: TcpReceiver | undefined;
-  /** Sums of the 16-bit words of addresses in use (text to bytes is costly per segment). */
-  private readonly sums = new Map<string, number>();
+  /** Addresses in use as bytes and word sums (text to bytes is costly per segment). */
+  private readonly addressCache = new Map<string, { bytes: Uint8Array; sum: number }>();
 
   /** `scope` is the interface's name, which link-local scopes (`%NAME`) must give. */
   constructor(private readonly ipv6: Ipv6, icmpv6: Icmpv6, private readonly stats: Stats, private readonly scope: string) {
@@ -74,24 +74,38 @@ export class Ipv6Network implements TcpNetwork {
     return this.ipv6.send({ src: local, dst: remote, protocol: IpProtocol.TCP, payload: layers });
   }
 
+  /** Send a written segment: the 40-byte header is written here (no builder per segment), then IPv6's output. */
   sendBytes(local: string, remote: string, segment: Uint8Array): string | undefined {
-    return this.ipv6.send({ src: local, dst: remote, protocol: IpProtocol.TCP, payload: [Raw({ data: segment })] });
+    if (!this.ipv6.enabled) return "ENETUNREACH";
+    if (segment.length > 0xffff) return "EMSGSIZE";
+    const d = new Uint8Array(40 + segment.length);
+    d[0] = 0x60;
+    d[4] = segment.length >> 8;
+    d[5] = segment.length & 0xff;
+    d[6] = IpProtocol.TCP;
+    d[7] = this.ipv6.hopLimit;
+    d.set(this.address(local).bytes, 8);
+    d.set(this.address(remote).bytes, 24);
+    d.set(segment, 40);
+    return this.ipv6.output(d, remote, local);
   }
 
   pseudoHeaderSum(local: string, remote: string): number {
-    return this.wordSum(local) + this.wordSum(remote);
+    return this.address(local).sum + this.address(remote).sum;
   }
 
-  private wordSum(address: string): number {
-    let n = this.sums.get(address);
-    if (n === undefined) {
-      const b = ipv6Bytes(address) ?? new Uint8Array(16);
-      n = 0;
-      for (let i = 0; i < 16; i += 2) n += (b[i]! << 8) | b[i + 1]!;
-      if (this.sums.size >= 1024) this.sums.clear();
-      this.sums.set(address, n);
+  /** The bytes and the sum of the 16-bit words of an address (cached for the few in use). */
+  private address(address: string): { bytes: Uint8Array; sum: number } {
+    let a = this.addressCache.get(address);
+    if (a === undefined) {
+      const bytes = ipv6Bytes(address) ?? new Uint8Array(16);
+      let sum = 0;
+      for (let i = 0; i < 16; i += 2) sum += (bytes[i]! << 8) | bytes[i + 1]!;
+      a = { bytes, sum };
+      if (this.addressCache.size >= 1024) this.addressCache.clear();
+      this.addressCache.set(address, a);
     }
-    return n;
+    return a;
   }
 
   /** Handle a received IPv6 datagram carrying TCP: check lengths and checksum, hand it on. */
@@ -105,7 +119,9 @@ export class Ipv6Network implements TcpNetwork {
       return;
     }
     const bytes = arrival.bytes;
-    const pseudo = pseudoHeaderSum6(arrival.src, arrival.dst, IpProtocol.TCP, end - s.start);
+    // The pseudo-header from the header's address bytes (RFC 8200 8.1; the stack refuses routing headers with segments left).
+    const length = end - s.start;
+    const pseudo = onesComplementSum(bytes, arrival.start + 8, arrival.start + 40, IpProtocol.TCP + (length & 0xffff) + Math.floor(length / 65536));
     if (finishChecksum(onesComplementSum(bytes, s.start, end, pseudo)) !== 0) { this.stats.drop("tcpBadChecksum"); return; }
     this.receiver?.receive({ family: "IPv6", src: arrival.src, dst: arrival.dst, tcp, bytes, start: s.start, payloadStart: s.headerEnd, end });
   }
