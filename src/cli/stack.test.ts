@@ -161,6 +161,7 @@ test("wirecraft stack runs dual-stack by default: static IPv6 and link-local add
     assert.match(out(), /icmpv6\.echoReplySent=4\b/);
     assert.match(out(), /echo: 8 bytes from fd00:232:1::1:\d+, sent back/);
     assert.match(out(), /http: GET \/bytes\/2000000 from fd00:232:1::1:\d+: 200, 2000000 bytes/);
+    assert.match(out(), /ipv6\.offloaded=\d+/, "IPv6 TCP segments of several MSS went whole to the vnet TAP, which cut them");
 
     // --no-ipv6: no link-local address, nothing answers over IPv6, IPv4 still does.
     run = start(["--no-ipv6", "--duration", "30"]);

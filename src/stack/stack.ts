@@ -153,7 +153,7 @@ export class Stack extends EventEmitter<StackEvents> {
     this.tcp.addNetwork(this.tcp4);
     this.ipv4.register(IpProtocol.TCP, (p, ip, a) => this.tcp4.receive(p, ip, a));
     // TCP over IPv6 (tcp/network6.ts): the same TCP, the IPv6 family's network adapter.
-    this.tcp6 = new Ipv6Network(this.inet6.ipv6, this.inet6.icmpv6, this.counters, this.name);
+    this.tcp6 = new Ipv6Network(this.inet6.ipv6, this.inet6.icmpv6, this.iface, this.counters, this.name);
     this.tcp6.attach(this.tcp);
     this.tcp.addNetwork(this.tcp6);
     this.inet6.ipv6.register(IpProtocol.TCP, (p, _ip, a) => this.tcp6.receive(p, a));

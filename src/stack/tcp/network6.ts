@@ -4,8 +4,8 @@
  * (`fe80::1%tap0`: the stack's name, or `1`). The MTU towards a peer is the path MTU that ICMPv6
  * packet too big messages taught (RFC 8201), so the MSS follows it (MTU - 60). The checksum covers
  * the IPv6 pseudo-header (RFC 8200 8.1). Segments TCP wrote go out with a header written here
- * (no generic builder per segment). No segmentation offload over IPv6 yet: segments are cut to the
- * MSS by TCP.
+ * (no generic builder per segment); on a link that segments (a vnet TAP), segments of several MSS
+ * go whole, marked for the link to cut, as over IPv4.
  */
 import type { Packet } from "../../packet/packet.js";
 import { onesComplementSum, finishChecksum } from "../../packet/checksum.js";
@@ -16,6 +16,7 @@ import type { AnyLayer } from "../../schema/protocol.js";
 import type { Arrival6, Ipv6 } from "../ipv6.js";
 import { Icmpv6UnreachableCode, type Icmpv6, type Icmpv6ErrorInfo } from "../icmpv6.js";
 import type { Stats } from "../stats.js";
+import type { Interface } from "../interface.js";
 import { canonical6, ipv6Bytes, isMulticast6 } from "../address6.js";
 import type { TcpNetwork, TcpReceiver } from "./network.js";
 
@@ -29,7 +30,7 @@ export class Ipv6Network implements TcpNetwork {
   private readonly addressCache = new Map<string, { bytes: Uint8Array; sum: number }>();
 
   /** `scope` is the interface's name, which link-local scopes (`%NAME`) must give. */
-  constructor(private readonly ipv6: Ipv6, icmpv6: Icmpv6, private readonly stats: Stats, private readonly scope: string) {
+  constructor(private readonly ipv6: Ipv6, icmpv6: Icmpv6, private readonly iface: Interface, private readonly stats: Stats, private readonly scope: string) {
     icmpv6.onError(IpProtocol.TCP, (e) => this.icmpError(e));
   }
 
@@ -67,15 +68,19 @@ export class Ipv6Network implements TcpNetwork {
   }
 
   gsoMax(): number | undefined {
-    return undefined;
+    return this.ipv6.enabled ? this.iface.link.gsoMax : undefined;
   }
 
   send(local: string, remote: string, layers: readonly AnyLayer[]): string | undefined {
     return this.ipv6.send({ src: local, dst: remote, protocol: IpProtocol.TCP, payload: layers });
   }
 
-  /** Send a written segment: the 40-byte header is written here (no builder per segment), then IPv6's output. */
-  sendBytes(local: string, remote: string, segment: Uint8Array): string | undefined {
+  /**
+   * Send a written segment: the 40-byte header is written here (no builder per segment), then
+   * IPv6's output; a segment larger than the MTU with `segmentSize` (up to the link's `gsoMax`)
+   * goes whole to the neighbour layer, marked for the link to cut (segmentation offload, as IPv4).
+   */
+  sendBytes(local: string, remote: string, segment: Uint8Array, segmentSize?: number): string | undefined {
     if (!this.ipv6.enabled) return "ENETUNREACH";
     if (segment.length > 0xffff) return "EMSGSIZE";
     const d = new Uint8Array(40 + segment.length);
@@ -87,6 +92,17 @@ export class Ipv6Network implements TcpNetwork {
     d.set(this.address(local).bytes, 8);
     d.set(this.address(remote).bytes, 24);
     d.set(segment, 40);
+    const gso = this.iface.link.gsoMax;
+    if (segmentSize !== undefined && gso !== undefined && d.length <= gso && d.length > this.ipv6.mtuFor(remote) && !this.ipv6.hasAddress(remote)) {
+      const hop = this.ipv6.nextHop(remote);
+      const neighbours = this.ipv6.neighbours;
+      if (hop === undefined || neighbours === undefined) { this.stats.drop("ipv6NoRoute", remote); return "ENETUNREACH"; }
+      this.iface.markOffloaded(d, { segmentSize });
+      this.stats.count("ipv6.offloaded");
+      this.stats.count("ipv6.tx");
+      neighbours.send(hop, d, local);
+      return undefined;
+    }
     return this.ipv6.output(d, remote, local);
   }
 
