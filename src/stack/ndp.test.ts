@@ -157,3 +157,27 @@ test("redirect: the first-hop router sends a destination to a better router; lat
   clock.advance(2000);
   await flush();
 });
+
+test("default router selection: the highest RFC 4191 preference; among equals one probably reachable; a router lifetime of 0 withdraws it", async () => {
+  const l = ready();
+  const { clock, link, sent, stack } = l;
+  const prefixes = [{ prefix: "2001:db8:7::", valid: 600, preferred: 600 }];
+  // fe80::3 first, without its MAC (reachability unknown), then fe80::1 with it (STALE: probably reachable).
+  link.inject(routerAdvertisement({ router: "fe80::3", mac: null, prefixes }));
+  link.inject(routerAdvertisement({ router: "fe80::1", prefixes }));
+  clock.advance(1000);
+  const lastEcho = () => icmpv6Of(sent, Icmpv6Type.echoRequest).at(-1)?.packet.layer(Ethernet)!.dst;
+  void stack.ping("2001:db8:99::1").catch(() => undefined);
+  assert.equal(lastEcho(), PEER_MAC, "fe80::1, known, rather than fe80::3");
+  link.inject(routerAdvertisement({ router: "fe80::2", mac: "02:00:00:00:00:22", preference: 1 }));
+  clock.advance(0);
+  void stack.ping("2001:db8:99::1").catch(() => undefined);
+  assert.equal(lastEcho(), "02:00:00:00:00:22", "high preference wins");
+  link.inject(routerAdvertisement({ router: "fe80::2", mac: "02:00:00:00:00:22", preference: 1, routerLifetime: 0 }));
+  clock.advance(0);
+  void stack.ping("2001:db8:99::1").catch(() => undefined);
+  assert.equal(lastEcho(), PEER_MAC, "withdrawn");
+  assert.deepEqual(stack.routes().filter((r) => r.kind === "default").map((r) => r.gateway).sort(), ["fe80::1", "fe80::3"]);
+  clock.advance(5000);
+  await flush();
+});

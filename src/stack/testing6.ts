@@ -103,6 +103,8 @@ export function fragments6(datagram: Uint8Array, id: number, pieces: readonly [n
 /** What a router advertisement says. */
 export interface RaOptions {
   readonly router?: string;
+  /** The router's MAC (frame source and source link-layer option; default PEER_MAC); null leaves the option out. */
+  readonly mac?: string | null;
   readonly routerLifetime?: number;
   readonly reachableTime?: number;
   readonly retransTimer?: number;
@@ -118,7 +120,8 @@ export interface RaOptions {
 
 /** Return a router advertisement frame to ff02::1 from a link-local router (PEER_MAC). */
 export function routerAdvertisement(o: RaOptions = {}): Uint8Array {
-  const options: AnyLayer[] = [NDPOption({ type: NdpOptionType.sourceLinkLayerAddress, address: PEER_MAC })];
+  const mac = o.mac === undefined ? PEER_MAC : o.mac;
+  const options: AnyLayer[] = mac === null ? [] : [NDPOption({ type: NdpOptionType.sourceLinkLayerAddress, address: mac })];
   if (o.mtu !== undefined) options.push(NDPOption({ type: NdpOptionType.mtu, mtu: o.mtu }));
   for (const p of o.prefixes ?? []) {
     options.push(NDPOption({
@@ -138,7 +141,7 @@ export function routerAdvertisement(o: RaOptions = {}): Uint8Array {
   data.set(body, 0);
   let at = body.length;
   for (const r of raw) { data.set(r, at); at += r.length; }
-  return frame6({ src: o.router ?? "fe80::1", dst: "ff02::1", hopLimit: 255 }, ICMPv6({ type: Icmpv6Type.routerAdvertisement }), rawLayer(data));
+  return frame6({ src: o.router ?? "fe80::1", dst: "ff02::1", hopLimit: 255, srcMac: mac ?? PEER_MAC }, ICMPv6({ type: Icmpv6Type.routerAdvertisement }), rawLayer(data));
 }
 
 /** Return a neighbour solicitation frame for `target` (from "::" when `src` is "::": DAD). */
