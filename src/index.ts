@@ -139,6 +139,8 @@ export { Cubic } from "./stack/tcp/cubic.js";
 export type { CubicOptions } from "./stack/tcp/cubic.js";
 export { SackScoreboard } from "./stack/tcp/scoreboard.js";
 export type { NextSegment } from "./stack/tcp/scoreboard.js";
+export { ProportionalRateReduction } from "./stack/tcp/prr.js";
+export type { PrrOptions } from "./stack/tcp/prr.js";
 // TCP services, the HTTP service and link offloads (issue 7; see docs/stack.md "TCP services and live use").
 export { startHttpService, patternBytes, patternBlock, MAX_HTTP_BYTES, PATTERN_PERIOD } from "./stack/http-service.js";
 export type { HttpService, HttpServiceOptions } from "./stack/http-service.js";

@@ -109,3 +109,47 @@ test("setTimeout emits 'timeout' after idle time and leaves the socket open", as
   assert.ok(at >= 3000 && at <= 3002, `timeout after ${at}`);
   assert.equal(c.tcpInfo().state, "ESTABLISHED");
 });
+
+test("a peer ARP never resolves: the SYNs' host-unreachable errors end the connect with EHOSTUNREACH after the SYN retries", async () => {
+  const { clock, a } = stackPair({ delay: 1 }, { config: { tcp: { synRetries: 2 } } });
+  const start = clock.now();
+  await assert.rejects(settle(clock, a.connect({ host: "10.0.0.77", port: 80 }), 20_000), { code: "EHOSTUNREACH" });
+  const took = clock.now() - start;
+  // SYN at 0, 1 s, 3 s (RTO 1 s doubled); the failure one RTO (4 s) after the last: 7 s.
+  assert.ok(took >= 7000 && took <= 7100, `failed after ${took} ms`);
+  assert.ok((a.stats().counters["tcp.icmpError"] ?? 0) >= 1);
+});
+
+test("maxConnections: a connection beyond it is reset and reported as 'drop'", async () => {
+  const { clock, a, b } = stackPair({ delay: 1 });
+  const server = b.createServer(() => undefined);
+  server.maxConnections = 1;
+  const dropped: number[] = [];
+  server.on("drop", (d) => dropped.push(d.remotePort));
+  server.listen(80);
+  const first = await settle(clock, a.connect({ host: "10.0.0.2", port: 80 }));
+  const second = a.createConnection({ host: "10.0.0.2", port: 80 });
+  const errors: string[] = [];
+  second.on("error", (e: Error & { code?: string }) => errors.push(e.code ?? ""));
+  await until(clock, () => errors.length === 1, 1_000);
+  assert.deepEqual(errors, ["ECONNRESET"]);
+  assert.deepEqual(dropped, [second.localPort]);
+  assert.equal(first.tcpInfo().state, "ESTABLISHED");
+  const count = await new Promise<number>((r) => server.getConnections((_e, n) => r(n)));
+  assert.equal(count, 1);
+});
+
+test("a buffer reused by the writer after its write completed does not change what is sent", async () => {
+  const { clock, a, b } = stackPair({ delay: 5 });
+  const got: Buffer[] = [];
+  b.createServer((s) => s.on("data", (d: Buffer) => got.push(d))).listen(9);
+  const c = await settle(clock, a.connect({ host: "10.0.0.2", port: 9 }));
+  const buffer = Buffer.from("aaaa");
+  c.write(buffer);
+  const second = Buffer.from("bbbb");
+  // Nagle holds the second write while the first is unacknowledged; its callback runs at once.
+  await new Promise<void>((r) => c.write(second, () => r()));
+  second.fill("c");
+  await until(clock, () => Buffer.concat(got).length === 8, 1_000);
+  assert.equal(Buffer.concat(got).toString(), "aaaabbbb");
+});

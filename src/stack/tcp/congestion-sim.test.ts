@@ -12,6 +12,7 @@ import { congestionControls, type CongestionControl, type CongestionControlName 
 import { RttEstimator } from "./rtt.js";
 import { SackScoreboard } from "./scoreboard.js";
 import { Cubic } from "./cubic.js";
+import { ProportionalRateReduction } from "./prr.js";
 
 const MSS = 1000;
 
@@ -93,8 +94,13 @@ class Flow {
   /** When retransmission timers expired. */
   readonly timeoutTimes: number[] = [];
 
-  constructor(readonly id: number, readonly algorithm: CongestionControlName, readonly startAt: number, readonly sack = true) {
+  /** RFC 6937 PRR in SACK recovery, and the bytes it allows on the current ACK. */
+  readonly prr: ProportionalRateReduction | undefined;
+  budget = 0;
+
+  constructor(readonly id: number, readonly algorithm: CongestionControlName, readonly startAt: number, readonly sack = true, prr = false) {
     this.cc = congestionControls[algorithm](MSS);
+    this.prr = prr && sack ? new ProportionalRateReduction(MSS) : undefined;
   }
 }
 
@@ -146,11 +152,16 @@ function simulate(path: PathOptions, flows: Flow[]): { flows: Flow[]; drops: num
     const wasIdle = f.sndMax === f.sndUna;
     if (f.inRecovery && f.sack) {
       for (let guard = 0; guard < 10_000; guard++) {
-        const pipe = f.board.pipe(f.sndUna, f.sndMax, f.highRxt, f.rescue);
-        if (f.cc.cwnd - pipe < MSS) break;
+        if (f.prr !== undefined) {
+          if (f.budget < MSS) break; // RFC 6937: sndcnt for this ACK
+        } else if (f.cc.cwnd - f.board.pipe(f.sndUna, f.sndMax, f.highRxt, f.rescue) < MSS) {
+          break; // RFC 6675: cwnd - pipe
+        }
         const next = f.board.nextSeg(f.sndUna, f.sndMax, f.highRxt, MSS);
         if (next === undefined) break;
         transmit(f, next.seq);
+        f.budget -= next.end - next.seq;
+        f.prr?.onSend(next.end - next.seq);
         if (next.rule === 2) f.sndMax = f.sndNxt = next.end;
         else if (next.rule === 4) f.rescue = next.seq;
         else f.highRxt = next.end;
@@ -203,10 +214,18 @@ function simulate(path: PathOptions, flows: Flow[]): { flows: Flow[]; drops: num
     f.rescue = undefined;
     f.cc.onEnterRecovery(now, f.sndMax - f.sndUna, f.sack);
     f.losses.push({ t: now, cwnd, wMax: f.cc instanceof Cubic ? f.cc.wMax ?? cwnd : cwnd });
-    transmit(f, f.sndUna); // fast retransmit (RFC 5681 3.2, RFC 6675 5 (4.3))
+    if (f.prr === undefined) {
+      transmit(f, f.sndUna); // fast retransmit (RFC 5681 3.2, RFC 6675 5 (4.3))
+      return;
+    }
+    // With PRR the fast retransmit is the first segment its first sndcnt allows (NextSeg rule 1).
+    f.highRxt = f.sndUna;
+    f.prr.start(f.cc.ssthresh, f.sndMax - f.sndUna);
   };
 
   const onAck = (f: Flow, a: Ack): void => {
+    const una = f.sndUna;
+    const sacked = f.board.sackedBytes;
     if (a.ack > f.sndUna) {
       const acked = a.ack - f.sndUna;
       const flight = f.sndMax - f.sndUna;
@@ -239,6 +258,11 @@ function simulate(path: PathOptions, flows: Flow[]): { flows: Flow[]; drops: num
     }
     if (!f.inRecovery && f.sndUna >= f.recoveryPoint) {
       if (f.sack ? f.dupAcks >= 3 || f.board.isLost(f.sndUna) : f.dupAcks === 3) enterRecovery(f);
+    }
+    if (f.inRecovery && f.prr !== undefined) {
+      // RFC 6937 DeliveredData: the advance of SND.UNA plus the change of the SACKed bytes.
+      const delivered = f.sndUna - una + f.board.sackedBytes - sacked;
+      f.budget = f.prr.onAck(delivered, f.board.pipe(f.sndUna, f.sndMax, f.highRxt, f.rescue));
     }
     output(f);
   };
@@ -395,4 +419,19 @@ test("at a large BDP CUBIC returns to W_max after a loss far sooner than Reno", 
   for (const t of regain.cubic) assert.ok(t < 6_000, `cubic regains in ${t} ms`);
   assert.ok(Math.max(...regain.cubic) < Math.min(...regain.newreno) / 2);
   assert.ok(used.cubic > used.newreno, `utilisation: cubic ${used.cubic.toFixed(3)}, newreno ${used.newreno.toFixed(3)}`);
+});
+
+test("RFC 6937 PRR: after slow start overshoots a large BDP, recovery keeps the pipe near ssthresh", () => {
+  // 50 Mbit/s, 100 ms (625 segments), a 300-packet queue: slow start reaches ~1240 segments and
+  // loses ~300 in one window. RFC 6675 with cwnd = ssthresh sends nothing while the pipe is above
+  // ssthresh, then all at once; here it ends in a retransmission time-out. PRR spreads the sending
+  // over the recovery and, with the slow start reduction bound, rebuilds the pipe to ssthresh.
+  const path: PathOptions = { rate: 6250, rtt: 100, queue: 300, duration: 30_000 };
+  const plain = simulate(path, [new Flow(0, "newreno", 0, true, false)]).flows[0];
+  const prr = simulate(path, [new Flow(0, "newreno", 0, true, true)]).flows[0];
+  assert.ok(prr.timeouts === 0, `PRR: ${prr.timeouts} time-outs`);
+  assert.ok(plain.timeouts >= 1, `RFC 6675 alone: ${plain.timeouts} time-outs`);
+  const withPrr = utilisation(path, prr.delivered);
+  const without = utilisation(path, plain.delivered);
+  assert.ok(withPrr > 0.9 && withPrr > 2 * without, `utilisation with PRR ${withPrr.toFixed(3)}, without ${without.toFixed(3)}`);
 });

@@ -295,7 +295,8 @@ function newAck(c: Connection, seg: Segment, now: number): void {
   c.sendBuffer.consume(acked);
   const flight = c.flightSize;
   c.sndUna = a;
-  c.unaRetransmitMark = undefined;
+  // The new first hole may have been retransmitted already in this recovery: watch it from now on.
+  c.unaRetransmitMark = c.inRecovery && seqLt(a, c.highRxt) ? c.sndMax : undefined;
   if (seqLt(c.sndNxt, a)) c.sndNxt = a;
   c.backoffCount = 0;
   if (c.inRecovery) {

@@ -11,7 +11,6 @@ import type { Packet } from "../../packet/packet.js";
 import { onesComplementSum, finishChecksum } from "../../packet/checksum.js";
 import { IpProtocol } from "../../protocols/ipv4.js";
 import { Icmpv6Type } from "../../protocols/icmpv6.js";
-import { TCP } from "../../protocols/tcp.js";
 import type { AnyLayer } from "../../schema/protocol.js";
 import type { Arrival6, Ipv6 } from "../ipv6.js";
 import { Icmpv6UnreachableCode, type Icmpv6, type Icmpv6ErrorInfo } from "../icmpv6.js";
@@ -124,22 +123,29 @@ export class Ipv6Network implements TcpNetwork {
     return a;
   }
 
-  /** Handle a received IPv6 datagram carrying TCP: check lengths and checksum, hand it on. */
-  receive(p: Packet, arrival: Arrival6): void {
+  /**
+   * Handle a received IPv6 datagram carrying TCP: check lengths and checksum, hand it on. The
+   * fixed header is read from the bytes at the upper layer's start (as over IPv4: no option list
+   * laid out per segment).
+   */
+  receive(_p: Packet, arrival: Arrival6): void {
     if (arrival.multicast) { this.stats.drop("tcpNotUnicast", arrival.dst); return; }
-    const tcp = p.layer(TCP);
-    const s = tcp?.span();
-    const end = arrival.upperEnd;
-    if (tcp === undefined || s === undefined || s.headerEnd - s.start < 20 || s.headerEnd > end) {
-      this.stats.drop("tcpMalformed");
-      return;
-    }
     const bytes = arrival.bytes;
+    const start = arrival.upperStart;
+    const end = arrival.upperEnd;
+    if (end - start < 20) { this.stats.drop("tcpMalformed", "shorter than a TCP header"); return; }
+    const headerLength = (bytes[start + 12]! >> 4) * 4;
+    if (headerLength < 20 || start + headerLength > end) { this.stats.drop("tcpMalformed", `data offset ${headerLength / 4}`); return; }
     // The pseudo-header from the header's address bytes (RFC 8200 8.1; the stack refuses routing headers with segments left).
-    const length = end - s.start;
+    const length = end - start;
     const pseudo = onesComplementSum(bytes, arrival.start + 8, arrival.start + 40, IpProtocol.TCP + (length & 0xffff) + Math.floor(length / 65536));
-    if (finishChecksum(onesComplementSum(bytes, s.start, end, pseudo)) !== 0) { this.stats.drop("tcpBadChecksum"); return; }
-    this.receiver?.receive({ family: "IPv6", src: arrival.src, dst: arrival.dst, tcp, bytes, start: s.start, payloadStart: s.headerEnd, end });
+    if (finishChecksum(onesComplementSum(bytes, start, end, pseudo)) !== 0) { this.stats.drop("tcpBadChecksum"); return; }
+    const u16 = (i: number): number => (bytes[i]! << 8) | bytes[i + 1]!;
+    const u32 = (i: number): number => ((bytes[i]! << 24) | (bytes[i + 1]! << 16) | (bytes[i + 2]! << 8) | bytes[i + 3]!) >>> 0;
+    this.receiver?.receive({
+      family: "IPv6", src: arrival.src, dst: arrival.dst, srcPort: u16(start), dstPort: u16(start + 2), seq: u32(start + 4), ack: u32(start + 8),
+      flags: u16(start + 12) & 0x1ff, window: u16(start + 14), bytes, start, payloadStart: start + headerLength, end,
+    });
   }
 
   private icmpError(e: Icmpv6ErrorInfo): void {

@@ -24,6 +24,48 @@ const NONE: SegmentOptions = Object.freeze({
   mss: undefined, windowScale: undefined, sackPermitted: false, tsValue: undefined, tsEchoReply: undefined, sack: undefined,
 }) as SegmentOptions;
 
+/**
+ * Return the options in `bytes[start, end)` (the header after its 20 fixed bytes), read directly:
+ * the receive fast path (reading the `TCP` definition's option list costs several times more per
+ * segment); `options.test.ts` checks it against `parseOptions` on real and hostile option bytes.
+ * A malformed list ends the parse (what was read before stays), as Linux does.
+ */
+export function readOptions(bytes: Uint8Array, start: number, end: number): SegmentOptions {
+  if (end <= start) return NONE;
+  const out: SegmentOptions = { ...NONE };
+  let p = start;
+  while (p < end) {
+    const kind = bytes[p]!;
+    if (kind === TcpOptionKind.eol) break;
+    if (kind === TcpOptionKind.nop) { p++; continue; }
+    if (p + 1 >= end) break;
+    const len = bytes[p + 1]!;
+    if (len < 2 || p + len > end) break;
+    switch (kind) {
+      case TcpOptionKind.mss: if (len === 4) out.mss = (bytes[p + 2]! << 8) | bytes[p + 3]!; break;
+      case TcpOptionKind.windowScale: if (len === 3) out.windowScale = Math.min(bytes[p + 2]!, MAX_WINDOW_SCALE); break;
+      case TcpOptionKind.sackPermitted: if (len === 2) out.sackPermitted = true; break;
+      case TcpOptionKind.timestamps:
+        if (len === 10) { out.tsValue = u32(bytes, p + 2); out.tsEchoReply = u32(bytes, p + 6); }
+        break;
+      case TcpOptionKind.sack:
+        if (len >= 10) {
+          const blocks: [number, number][] = [];
+          for (let q = p + 2; q + 8 <= p + len; q += 8) blocks.push([u32(bytes, q), u32(bytes, q + 4)]);
+          out.sack = blocks;
+        }
+        break;
+      default: break;
+    }
+    p += len;
+  }
+  return out;
+}
+
+function u32(b: Uint8Array, i: number): number {
+  return ((b[i]! << 24) | (b[i + 1]! << 16) | (b[i + 2]! << 8) | b[i + 3]!) >>> 0;
+}
+
 /** Return the options of a dissected TCP header (no options: a shared empty record). */
 export function parseOptions(tcp: TCP, headerLength: number): SegmentOptions {
   if (headerLength <= 20) return NONE;

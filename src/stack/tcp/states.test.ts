@@ -332,3 +332,30 @@ test("keep-alive: probes after the idle time at the interval, ETIMEDOUT after th
   assert.equal((errors[0] as { code?: string }).code, "ETIMEDOUT");
   assert.equal(peer.stack.tcp.connections.size, 0);
 });
+
+test("bounds: out-of-order pieces per connection, and connections per stack", async () => {
+  const { peer, socket, iss } = await established({ tcp: { outOfOrderSegments: 4, maxConnections: 2 } });
+  const got: Buffer[] = [];
+  socket.on("data", (d: Buffer) => got.push(d));
+  const a = PEER_ISN + 1;
+  // Ten pieces with gaps between them: four are held, six dropped.
+  for (let i = 0; i < 10; i++) peer.send({ seq: a + 100 + i * 200, ack: iss + 1, flags: "A", data: Buffer.alloc(100, 65 + i) });
+  await peer.run(3);
+  const c = peer.connection();
+  assert.equal(c.outOfOrder.count, 4);
+  assert.equal(c.outOfOrder.bytes, 400);
+  assert.equal(peer.stack.stats().drops.tcpOutOfOrderFull, 6);
+  // Data beyond the window is never held either.
+  peer.send({ seq: a + 10_000_000, ack: iss + 1, flags: "A", data: "far" });
+  await peer.run(3);
+  assert.equal(c.outOfOrder.count, 4);
+  // Filling the first gap delivers the first held piece.
+  peer.send({ seq: a, ack: iss + 1, flags: "A", data: Buffer.alloc(100, 48) });
+  await peer.run(3);
+  assert.equal(Buffer.concat(got).length, 200);
+  // One more connection fits (the limit counts every TCB), the next is refused at once.
+  peer.stack.createConnection({ host: RawPeer.ip, port: 1 }).on("error", () => undefined);
+  const third = peer.stack.createConnection({ host: RawPeer.ip, port: 2 });
+  const error = await new Promise<Error & { code?: string }>((r) => third.on("error", r));
+  assert.equal(error.code, "ENOBUFS");
+});

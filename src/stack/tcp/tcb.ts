@@ -227,10 +227,17 @@ export class Connection implements FourTuple {
     sendSyn(this);
   }
 
-  /** SEND: queue bytes (sent when the window, congestion window and Nagle allow). */
+  /**
+   * SEND: queue a copy of the bytes (sent when the window, congestion window and Nagle allow).
+   * A copy: the writer may reuse its buffer once the write completes, long before the last
+   * retransmission of those bytes.
+   */
   send(bytes: Uint8Array): void {
     if (this.finQueued || this.state === "CLOSED") return;
-    this.sendBuffer.push(bytes);
+    if (bytes.length === 0) { if (this.isSynchronized()) output(this); return; }
+    const copy = new Uint8Array(bytes.length); // not bytes.slice(): a Buffer's slice is a view
+    copy.set(bytes);
+    this.sendBuffer.push(copy);
     if (this.isSynchronized()) output(this);
   }
 

@@ -4,14 +4,13 @@
  * 3.10.7.1), ICMP errors to their connection, ephemeral ports, the per-stack ISN secret and the
  * RFC 5961 challenge ACK rate limit. Address-family neutral: it talks to IP through `TcpNetwork`.
  */
-import { TCP } from "../../protocols/tcp.js";
 import type { Clock } from "../clock.js";
 import type { TcpConfig } from "../config.js";
 import type { Stats } from "../stats.js";
 import { SocketError } from "../udp.js";
 import { IsnGenerator } from "./isn.js";
-import { buildOptions } from "./options.js";
-import { parseOptions } from "./options.js";
+import { readOptions } from "./options.js";
+import { writeSegment } from "./wire.js";
 import { seqAdd } from "./seq.js";
 import { Connection, type ConnectionHost } from "./tcb.js";
 import { Listener } from "./listen.js";
@@ -109,17 +108,10 @@ export class Tcp implements ConnectionHost, TcpReceiver {
 
   /** Handle a segment the network layer checked. Never throws. */
   receive(s: InboundSegment): void {
-    let seg: Segment;
-    try {
-      const t = s.tcp;
-      seg = {
-        family: s.family, src: s.src, dst: s.dst, srcPort: t.srcPort, dstPort: t.dstPort, seq: t.seq >>> 0, ack: t.ack >>> 0,
-        flags: t.flags, window: t.window, options: parseOptions(t, s.payloadStart - s.start), data: s.bytes.subarray(s.payloadStart, s.end),
-      };
-    } catch (e) {
-      this.stats.drop("tcpMalformed", e instanceof Error ? e.message : String(e));
-      return;
-    }
+    const seg: Segment = {
+      family: s.family, src: s.src, dst: s.dst, srcPort: s.srcPort, dstPort: s.dstPort, seq: s.seq, ack: s.ack,
+      flags: s.flags, window: s.window, options: readOptions(s.bytes, s.start + 20, s.payloadStart), data: s.bytes.subarray(s.payloadStart, s.end),
+    };
     const net = this.networks.get(s.family);
     if (net === undefined) return;
     if (seg.srcPort === 0 || seg.dstPort === 0 || !net.isUnicast(seg.src)) { this.stats.drop("tcpMalformed", "port 0 or source not unicast"); return; }
@@ -165,8 +157,9 @@ export class Tcp implements ConnectionHost, TcpReceiver {
 
   /** Send a segment that belongs to no connection (RST, SYN cookie SYN-ACK). */
   sendStateless(net: TcpNetwork, local: string, remote: string, localPort: number, remotePort: number, seq: number, ack: number, flags: number, window: number, mss?: number): void {
-    const options = mss === undefined ? [] : buildOptions({ mss });
-    net.send(local, remote, [TCP({ srcPort: localPort, dstPort: remotePort, seq: seq >>> 0, ack: ack >>> 0, flags, window, options })]);
+    const segment = writeSegment({ srcPort: localPort, dstPort: remotePort, seq, ack, flags, window, options: mss === undefined ? {} : { mss } },
+      net.pseudoHeaderSum(local, remote));
+    net.sendBytes(local, remote, segment);
     this.stats.count("tcp.tx");
   }
 
