@@ -122,6 +122,14 @@ export { startServices, ServicePort } from "./stack/services.js";
 export type { ServiceName, Services } from "./stack/services.js";
 export { DnsResolver, DnsError } from "./stack/dns.js";
 export type { DnsConfig, VlanConfig } from "./stack/config.js";
+
+// The stack's IPv6 network layer (issue 8): addresses, neighbour discovery, MLD, ICMPv6 (see docs/ipv6.md).
+export type { Ipv6Config } from "./stack/config.js";
+export type { Address6Info } from "./stack/inet6.js";
+export type { NeighbourEntry, NeighbourState } from "./stack/ndp.js";
+export type { AddressState6, AddressOrigin6, Arrival6, Send6Options, Send6Failure } from "./stack/ipv6.js";
+export type { Icmpv6ErrorInfo } from "./stack/icmpv6.js";
+export { eui64, stableInterfaceId, solicitedNode, multicastMac6 } from "./stack/address6.js";
 // TCP loss recovery and congestion control (pure algorithms; see docs/tcp.md).
 export { RttEstimator } from "./stack/tcp/rtt.js";
 export type { RttOptions } from "./stack/tcp/rtt.js";
@@ -141,6 +149,10 @@ export type { TcpServiceName, TcpServiceCounters } from "./stack/tcp-services.js
 export { ServiceTransports } from "./stack/services.js";
 export type { ServicesOptions } from "./stack/services.js";
 export type { FrameMeta, LiveFrameLink, LiveLinkCounters } from "./stack/link.js";
+// Sockets and names over IPv6 (issue 8; see docs/ipv6.md "Sockets over IPv6").
+export { MAX_UDP6_PAYLOAD } from "./stack/udp.js";
+export type { UdpSocketType, UdpSocketOptions, UdpIcmpError } from "./stack/udp.js";
+export type { DnsRecordType, LookupAddress, LookupOptions } from "./stack/dns.js";
 // TCP engine and net-shaped sockets (src/stack/tcp; see docs/tcp.md).
 export { TcpSocket } from "./stack/tcp/socket.js";
 export type { TcpSocketOptions, TcpAddressInfo } from "./stack/tcp/socket.js";
@@ -150,6 +162,7 @@ export type { TcpInfo, TcpState } from "./stack/tcp/types.js";
 export type { TcpConnectOptions } from "./stack/stack.js";
 export type { TcpConfig } from "./stack/config.js";
 export type { AddressFamily, TcpNetwork } from "./stack/tcp/network.js";
+export { Ipv6Network } from "./stack/tcp/network6.js";
 // Pictures: RFC-style header diagrams of protocols and packets, as text or SVG (see docs/view.md).
 export { diagram } from "./diagram/index.js";
 export type { DiagramOptions } from "./diagram/index.js";

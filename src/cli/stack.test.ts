@@ -17,7 +17,7 @@ test("stack --help documents every option; bad usage exits 2", () => {
   const h = wirecraft(["stack", "--help"]);
   assert.equal(h.status, 0);
   assert.equal(h.stdout, STACK_HELP);
-  for (const o of ["--tap", "--mac", "--ipv4", "--gateway", "--dhcp", "--services", "--host", "--probe", "--mtu", "--offload", "--duration", "--verbose", "--help"]) {
+  for (const o of ["--tap", "--mac", "--ipv4", "--ipv6", "--no-ipv6", "--gateway", "--dhcp", "--services", "--host", "--probe", "--mtu", "--offload", "--duration", "--verbose", "--help"]) {
     assert.ok(h.stdout.includes(`${o} `) || h.stdout.includes(`${o}\n`), `help mentions ${o}`);
   }
   assert.equal(wirecraft(["help", "stack"]).stdout, STACK_HELP);
@@ -31,6 +31,11 @@ test("stack --help documents every option; bad usage exits 2", () => {
     [["--tap", "x", "--mtu", "100"], /--mtu/],
     [["--tap", "x", "--duration", "0"], /--duration/],
     [["--tap", "x", "--bogus"], /bogus/],
+    [["--tap", "x", "--ipv6", "fd00::1/129"], /fd00::1\/129/],
+    [["--tap", "x", "--ipv6", "10.0.0.1/24"], /not an IPv6 address/],
+    [["--tap", "x", "--ipv6", "fd00::1/64", "--no-ipv6"], /--ipv6 and --no-ipv6 exclude each other/],
+    [["--tap", "x", "--no-ipv6", "--host", "fd00::1/64"], /an IPv6 address with --no-ipv6/],
+    [["--tap", "x", "--host", "fd00::1/200"], /fd00::1\/200/],
   ];
   for (const [args, message] of cases) {
     const r = wirecraft(["stack", ...args]);
@@ -100,6 +105,78 @@ test("wirecraft stack on a TAP it creates: pinged by the kernel, UDP echo and da
   } finally {
     if (child.exitCode === null) child.kill("SIGKILL");
     sh(`ip netns del ${NS} 2>/dev/null; true`);
+  }
+});
+
+const NS6 = "wc6ec";
+const TAP6 = "wc6ectap";
+
+test("wirecraft stack runs dual-stack by default: static IPv6 and link-local addresses logged when ready, pinged by the kernel, UDP and TCP services over IPv6; --no-ipv6 turns IPv6 off", { skip: why ?? false, timeout: 40_000 }, async () => {
+  const sh = (cmd: string): void => { execFileSync("sh", ["-c", cmd], { stdio: "ignore", timeout: 10_000 }); };
+  const inNs6 = (args: string[], input?: string): Promise<{ code: number; out: string }> => new Promise((resolve) => {
+    const c = execFile("ip", ["netns", "exec", NS6, ...args], { encoding: "utf8", timeout: 10_000 }, (error, stdout, stderr) => {
+      resolve({ code: error === null ? 0 : typeof error.code === "number" ? error.code : -1, out: stdout + stderr });
+    });
+    c.stdin!.end(input ?? "");
+  });
+  const start = (extra: string[]): { child: ReturnType<typeof spawn>; output: () => string; exited: Promise<number | null> } => {
+    const child = spawn("ip", ["netns", "exec", NS6, process.execPath, MAIN, "stack", "--tap", TAP6, "--mac", "02:00:00:00:23:12",
+      "--ipv4", "10.232.1.2/24", "--host", "10.232.1.1/24", ...extra], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    child.stdout!.on("data", (d: Buffer) => { out += d.toString(); });
+    child.stderr!.on("data", (d: Buffer) => { out += d.toString(); });
+    return { child, output: () => out, exited: new Promise((resolve) => child.on("exit", (code) => resolve(code))) };
+  };
+  const waitFor = async (output: () => string, re: RegExp, ms: number): Promise<void> => {
+    for (const end = Date.now() + ms; !re.test(output()); await new Promise((r) => setTimeout(r, 50))) {
+      if (Date.now() > end) throw new Error(`no ${re} within ${ms} ms:\n${output()}`);
+    }
+  };
+  sh(`ip netns del ${NS6} 2>/dev/null; true`);
+  sh(`ip netns add ${NS6} && ip -n ${NS6} link set lo up`);
+  let run: ReturnType<typeof start> | undefined;
+  try {
+    run = start(["--ipv6", "fd00:232:1::2/64", "--host", "fd00:232:1::1/64", "--services", "echo,http", "--duration", "30"]);
+    const out = run.output;
+    // Link-local from the MAC (modified EUI-64) and the static address, each after DAD (~1-2 s).
+    await waitFor(out, /address fe80::ff:fe00:2312\/64 in use \(link-local\)/, 8000);
+    await waitFor(out, /address fd00:232:1::2\/64 in use \(static\)/, 8000);
+    assert.match(out(), /host side: 10\.232\.1\.1\/24, fd00:232:1::1\/64 on wc6ectap, up/);
+    assert.match(out(), /IPv6: checking fd00:232:1::2\/64 \(static\) by duplicate address detection/);
+    assert.match(out(), /IPv6: router solicitation and SLAAC on/);
+    for (const to of ["fd00:232:1::2", `fe80::ff:fe00:2312%${TAP6}`]) {
+      const ping = await inNs6(["ping", "-6", "-n", "-c", "2", "-i", "0.2", "-W", "1", "-s", "2000", to]);
+      assert.equal(ping.code, 0, ping.out);
+      assert.match(ping.out, /2 packets transmitted, 2 received/);
+    }
+    // The services answer over IPv6: UDP echo (socat) and HTTP over TCP (curl -6), 2 MB byte-counted.
+    const udp = await inNs6(["socat", "-T", "2", "-", "UDP6:[fd00:232:1::2]:7"], "udp six\n");
+    assert.equal(udp.out, "udp six\n");
+    const tcpEcho = await inNs6(["socat", "-T", "2", "-", "TCP6:[fd00:232:1::2]:7"], "tcp six\n");
+    assert.equal(tcpEcho.out, "tcp six\n");
+    const page = await inNs6(["sh", "-c", "curl -6 -sS --max-time 10 'http://[fd00:232:1::2]/bytes/2000000' | wc -c"]);
+    assert.equal(page.out.trim(), "2000000");
+    run.child.kill("SIGINT");
+    assert.equal(await run.exited, 0, out());
+    assert.match(out(), /icmpv6\.echoReplySent=4\b/);
+    assert.match(out(), /echo: 8 bytes from fd00:232:1::1:\d+, sent back/);
+    assert.match(out(), /http: GET \/bytes\/2000000 from fd00:232:1::1:\d+: 200, 2000000 bytes/);
+    assert.match(out(), /ipv6\.offloaded=\d+/, "IPv6 TCP segments of several MSS went whole to the vnet TAP, which cut them");
+
+    // --no-ipv6: no link-local address, nothing answers over IPv6, IPv4 still does.
+    run = start(["--no-ipv6", "--duration", "30"]);
+    await waitFor(run.output, /ready \(Ctrl-C stops\)/, 8000);
+    const v4 = await inNs6(["ping", "-n", "-c", "1", "-W", "1", "10.232.1.2"]);
+    assert.equal(v4.code, 0, v4.out);
+    const v6 = await inNs6(["ping", "-6", "-n", "-c", "1", "-W", "1", `fe80::ff:fe00:2312%${TAP6}`]);
+    assert.notEqual(v6.code, 0, v6.out);
+    run.child.kill("SIGINT");
+    assert.equal(await run.exited, 0, run.output());
+    assert.match(run.output(), /IPv6 off \(--no-ipv6\)/);
+    assert.doesNotMatch(run.output(), /fe80::/);
+  } finally {
+    if (run !== undefined && run.child.exitCode === null) run.child.kill("SIGKILL");
+    sh(`ip netns del ${NS6} 2>/dev/null; true`);
   }
 });
 

@@ -1,12 +1,14 @@
 /**
  * `wirecraft stack --tap NAME …`: run the userspace stack on a TAP device with the system clock,
- * a static address (or DHCP) and test services, logging what it does until Ctrl-C.
+ * dual-stack by default (IPv4 static or DHCP; IPv6 link-local and SLAAC, static addresses too),
+ * and test services, logging what it does until Ctrl-C.
  */
 import { existsSync } from "node:fs";
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { parseCommand, usage, intOption } from "./args.js";
 import { parseCidr, requireIPv4 } from "../stack/address.js";
+import { parseCidr6 } from "../stack/address6.js";
 import { parseMac } from "../schema/address.js";
 import { SystemClock } from "../stack/clock.js";
 import { fromLiveLink } from "../stack/link.js";
@@ -16,25 +18,32 @@ import { dropChannel, type DropMessage } from "../stack/stats.js";
 
 export const STACK_HELP = `Usage: wirecraft stack --tap NAME [options]
 
-Run wirecraft's userspace TCP/IP stack (Ethernet, ARP, IPv4, ICMP, UDP, TCP) on a TAP device: the
-kernel's side of the TAP is a network interface of this host, the stack is the host at the other
-end of that virtual wire. The TAP is created when missing (that needs root or CAP_NET_ADMIN; a
-device created here disappears when the command stops). Logs what it does on stdout; Ctrl-C
-(SIGINT) or SIGTERM stops it cleanly and prints its counters.
+Run wirecraft's userspace TCP/IP stack (Ethernet, ARP, IPv4, ICMP, IPv6, ICMPv6, neighbour
+discovery, SLAAC, MLD, UDP, TCP) on a TAP device: the kernel's side of the TAP is a network
+interface of this host, the stack is the host at the other end of that virtual wire. The TAP is
+created when missing (that needs root or CAP_NET_ADMIN; a device created here disappears when the
+command stops). Dual-stack by default: IPv6 gets a link-local address and global ones from router
+advertisements (SLAAC), each checked by duplicate address detection first and logged when ready;
+every service answers over IPv4 and IPv6. Logs what it does on stdout; Ctrl-C (SIGINT) or SIGTERM
+stops it cleanly and prints its counters.
 
 Options:
       --tap NAME          the TAP device (required)
       --mac MAC           the stack's MAC (default: a random locally administered one)
-      --ipv4 ADDR/LEN     a static address with its prefix length (repeatable)
-      --gateway ADDR      the default gateway
+      --ipv4 ADDR/LEN     a static IPv4 address with its prefix length (repeatable)
+      --ipv6 ADDR/LEN     a static IPv6 address with its prefix length (repeatable), used
+                          once duplicate address detection passes; SLAAC stays on
+      --no-ipv6           IPv4 only: no IPv6 at all (no link-local address, no SLAAC)
+      --gateway ADDR      the default gateway (IPv4)
       --dhcp              get an address, mask, gateway and DNS servers by DHCP (RFC 2131);
                           renews at T1/T2, releases the lease when stopped
       --services LIST     services, comma separated, from echo (port 7), discard (9),
                           daytime (13), chargen (19), each over UDP and TCP, and http (TCP
                           port 80: a page at / and N bytes at /bytes/N); "none" for none
                           (default: echo,discard,daytime)
-      --host ADDR/LEN     also give the kernel's side of the TAP this address and bring it up
-                          (runs \`ip\`; without it, configure the TAP yourself)
+      --host ADDR/LEN     also give the kernel's side of the TAP this address, IPv4 or IPv6
+                          (repeatable), and bring it up (runs \`ip\`; without it, configure
+                          the TAP yourself)
       --probe             probe each address before using it (RFC 5227 conflict detection)
       --mtu N             the IP MTU (default 1500)
       --offload MODE      "tcp" (default): a virtio-net header on the TAP with checksum and
@@ -49,6 +58,9 @@ Examples:
   ping 10.77.0.2                                    # from the host: the stack answers
   echo hello | socat - UDP:10.77.0.2:7              # UDP echo
   socat - UDP:10.77.0.2:13 <<< ''                   # daytime
+  sudo wirecraft stack --tap wc0 --ipv6 fd00:77::2/64 --host fd00:77::1/64
+  ping -6 fd00:77::2                                # IPv6 (also the logged fe80:: address%wc0)
+  echo hello | socat - UDP6:[fd00:77::2]:7          # UDP echo over IPv6
   sudo wirecraft stack --tap wc0 --ipv4 10.77.0.2/24 --host 10.77.0.1/24 --services echo,chargen,http
   curl http://10.77.0.2/                            # the page, over the stack's TCP
   curl -o /dev/null http://10.77.0.2/bytes/100000000  # 100 MB
@@ -59,10 +71,12 @@ const OPTIONS = {
   tap: { type: "string" },
   mac: { type: "string" },
   ipv4: { type: "string", multiple: true },
+  ipv6: { type: "string", multiple: true },
+  "no-ipv6": { type: "boolean" },
   gateway: { type: "string" },
   dhcp: { type: "boolean" },
   services: { type: "string" },
-  host: { type: "string" },
+  host: { type: "string", multiple: true },
   probe: { type: "boolean" },
   mtu: { type: "string" },
   offload: { type: "string" },
@@ -82,16 +96,31 @@ function randomMac(): string {
 }
 
 /** Check the options; return a message for the first bad one. */
-function check(v: { mac?: string | undefined; ipv4?: string[] | undefined; gateway?: string | undefined; host?: string | undefined }): string | undefined {
+function check(v: { mac?: string | undefined; ipv4?: string[] | undefined; ipv6?: string[] | undefined; "no-ipv6"?: boolean | undefined; gateway?: string | undefined; host?: string[] | undefined }): string | undefined {
   try {
     if (v.mac !== undefined && !parseMac(v.mac, new Uint8Array(6), 0)) return `--mac: not a MAC address: ${v.mac}`;
     for (const a of v.ipv4 ?? []) parseCidr(a);
+    for (const a of v.ipv6 ?? []) parseCidr6(a);
+    if (v["no-ipv6"] === true && (v.ipv6 ?? []).length > 0) return "--ipv6 and --no-ipv6 exclude each other";
     if (v.gateway !== undefined) requireIPv4(v.gateway, "--gateway");
-    if (v.host !== undefined) parseCidr(v.host);
+    for (const h of v.host ?? []) {
+      if (h.includes(":")) {
+        if (v["no-ipv6"] === true) return `--host ${h}: an IPv6 address with --no-ipv6`;
+        parseCidr6(h);
+      } else parseCidr(h);
+    }
   } catch (e) {
     return (e as Error).message;
   }
   return undefined;
+}
+
+/** Say where an IPv6 address came from and for how long it lasts. */
+function describe6(stack: Stack, cidr: string): string {
+  const a = stack.addresses6().find((x) => x.cidr === cidr);
+  if (a === undefined) return "IPv6";
+  const life = (ms: number): string => (ms === Infinity ? "forever" : `${Math.round(ms / 1000)} s`);
+  return a.origin === "slaac" ? `SLAAC, preferred ${life(a.preferredFor)}, valid ${life(a.validFor)}` : a.origin;
 }
 
 /** Run the stack command. */
@@ -112,7 +141,8 @@ export async function runStack(args: string[]): Promise<number> {
   if (!(mtu >= 576 && mtu <= 65535)) return usage("stack", `--mtu: 576..65535, not ${v.mtu}`, STACK_HELP);
   const duration = v.duration === undefined ? undefined : Number(v.duration);
   if (duration !== undefined && !(duration > 0)) return usage("stack", `--duration: a positive number of seconds, not ${v.duration}`, STACK_HELP);
-  if (v.ipv4 === undefined && !v.dhcp) log("note: no --ipv4 and no --dhcp: the stack has no address (ARP and IP stay silent)");
+  const ipv6 = v["no-ipv6"] !== true;
+  if (v.ipv4 === undefined && !v.dhcp) log(`note: no --ipv4 and no --dhcp: the stack has no IPv4 address${ipv6 ? "" : " (and --no-ipv6: ARP and IP stay silent)"}`);
 
   const { Tap } = await import("../live/tap.js");
   const existed = existsSync(`/sys/class/net/${v.tap}`);
@@ -126,9 +156,10 @@ export async function runStack(args: string[]): Promise<number> {
   log(`${existed ? "attached to" : "created"} TAP ${tap.name}${existed ? "" : " (removed when the stack stops)"}`);
   if (v.host !== undefined) {
     try {
-      execFileSync("ip", ["addr", "replace", v.host, "dev", tap.name], { stdio: ["ignore", "ignore", "pipe"], timeout: 10_000 });
+      // IPv6 host addresses skip the kernel's DAD (nodad): the stack is the only other host.
+      for (const h of v.host) execFileSync("ip", [...(h.includes(":") ? ["-6"] : []), "addr", "replace", h, "dev", tap.name, ...(h.includes(":") ? ["nodad"] : [])], { stdio: ["ignore", "ignore", "pipe"], timeout: 10_000 });
       execFileSync("ip", ["link", "set", tap.name, "mtu", String(mtu), "up"], { stdio: ["ignore", "ignore", "pipe"], timeout: 10_000 });
-      log(`host side: ${v.host} on ${tap.name}, up`);
+      log(`host side: ${v.host.join(", ")} on ${tap.name}, up`);
     } catch (e) {
       tap.close();
       process.stderr.write(`wirecraft stack: configuring ${tap.name} with ip: ${(e as Error).message}\n`);
@@ -138,8 +169,9 @@ export async function runStack(args: string[]): Promise<number> {
 
   const link = fromLiveLink(tap, { mtu, onError: (e) => log(`link error: ${e.message}`) });
   const mac = v.mac ?? randomMac();
-  const stack = new Stack({ link, clock: new SystemClock(), mac, name: tap.name, config: { arp: { probe: v.probe ?? false } } });
-  stack.on("addressReady", (a) => log(`address ${a} in use`));
+  // Dual-stack by default (the library's default is IPv4 only): link-local, router solicitation, SLAAC.
+  const stack = new Stack({ link, clock: new SystemClock(), mac, name: tap.name, ipv6, config: { arp: { probe: v.probe ?? false } } });
+  stack.on("addressReady", (a) => log(`address ${a} in use${a.includes(":") ? ` (${describe6(stack, a)})` : ""}`));
   stack.on("addressConflict", (c) => log(`address conflict: ${c.address} is claimed by ${c.mac} (${c.state}): ${c.action}`));
   const onDrop = (m: unknown): void => {
     const d = m as DropMessage;
@@ -149,6 +181,13 @@ export async function runStack(args: string[]): Promise<number> {
   log(`stack on ${tap.name}: MAC ${mac}, MTU ${mtu}${link.gsoMax === undefined ? "" : `, TCP segments up to ${link.gsoMax} bytes (segmentation offload)`}`);
   for (const a of v.ipv4 ?? []) stack.addAddress(a);
   if (v.probe) for (const a of stack.tentativeAddresses()) log(`probing ${a} (RFC 5227)`);
+  if (ipv6) {
+    for (const a of v.ipv6 ?? []) stack.addAddress(a);
+    for (const a of stack.addresses6()) log(`IPv6: checking ${a.cidr} (${a.origin}) by duplicate address detection`);
+    log("IPv6: router solicitation and SLAAC on (--no-ipv6 turns IPv6 off)");
+  } else {
+    log("IPv6 off (--no-ipv6)");
+  }
   if (v.gateway !== undefined) { stack.setGateway(v.gateway); log(`default gateway ${v.gateway}`); }
   let dhcp: import("../stack/dhcp.js").DhcpClient | undefined;
   if (v.dhcp) {

@@ -106,3 +106,15 @@ test("real MLDv2 reports from the kernel", () => {
   assert.ok(reports.length >= 2);
   assert.ok(reports.some((r) => r.records.some((x) => x.multicastAddress === "ff15::1234")));
 });
+
+test("route information option (RFC 4191): built from values to the RFC's bytes, dissected back", () => {
+  const ra = packet(NDPRouterAdvertisement({ routerLifetime: 0, options: [
+    { type: "routeInformation", prefixLength: 48, routePreference: 0x08, lifetime: 100, routePrefix: Uint8Array.from([0x20, 0x01, 0x0d, 0xb8, 0, 0x99, 0, 0]) },
+    { type: "routeInformation", prefixLength: 0, routePreference: 0x18, lifetime: 0xffffffff, routePrefix: new Uint8Array(0) },
+  ] })).bytes();
+  assert.equal(toHex(ra.subarray(12)), "1802300800000064" + "20010db800990000" + "18010018ffffffff");
+  const back = dissect(ra, NDPRouterAdvertisement).layer(NDPRouterAdvertisement)!.options;
+  assert.deepEqual(back.map((o) => [o.type, o.length, o.prefixLength, o.routePreference, o.lifetime, toHex(o.routePrefix!)]), [
+    [24, 2, 48, 0x08, 100, "20010db800990000"], [24, 1, 0, 0x18, 0xffffffff, ""],
+  ]);
+});

@@ -10,6 +10,8 @@
  *   redirected header (4):   | type | length | reserved (2) | reserved2 (4) | data: the quoted packet |
  *   MTU (5):                 | type | length=1 | reserved (2) | mtu (4) |
  *   RDNSS (25):              | type | length | reserved (2) | lifetime (4) | addresses (16 each) |
+ *   route information (24, RFC 4191): | type | length (1..3) | prefixLength | routePreference |
+ *                            | lifetime (4) | routePrefix (0, 8 or 16 bytes) |
  */
 import { defineProtocol, field, type Infer } from "../schema/protocol.js";
 import { invert } from "../schema/field.js";
@@ -40,23 +42,26 @@ const PREFIX = "type == 3 && (length == 0 || length == 4)";
 const REDIRECTED = "type == 4";
 const MTU = "type == 5 && (length == 0 || length == 1)";
 const RDNSS = "type == 25 && (length == 0 || length % 2 == 1)";
+const ROUTE = "type == 24 && length <= 3";
 
 /** A Neighbor Discovery option. */
 export const NDPOption = defineProtocol("NDPOption", {
   type: field.uint8({ enum: invert(NdpOptionType) }),
   length: field.uint8({ lengthOf: "header", scale: 8, doc: "length of the option in 8-byte units" }),
   address: field.mac({ when: LINK, doc: "link-layer address (Ethernet)" }),
-  prefixLength: field.uint8({ when: PREFIX, default: 64 }),
+  prefixLength: field.uint8({ when: `${PREFIX} || ${ROUTE}`, default: 64 }),
   prefixFlags: field.uint8({ when: PREFIX, flags: { 0x80: "L", 0x40: "A", 0x20: "R" }, default: 0xc0, doc: "L: on-link, A: autonomous address configuration, R: router address" }),
+  routePreference: field.uint8({ when: ROUTE, hex: true, doc: "Prf in bits 4-3: 0x08 high, 0x00 medium, 0x18 low (RFC 4191)" }),
   validLifetime: field.uint32({ when: PREFIX, default: 0xffffffff, doc: "seconds" }),
   preferredLifetime: field.uint32({ when: PREFIX, default: 0xffffffff, doc: "seconds" }),
   reserved: field.uint16({ when: `${REDIRECTED} || ${MTU} || ${RDNSS}` }),
   reserved2: field.uint32({ when: `${PREFIX} || ${REDIRECTED}` }),
   mtu: field.uint32({ when: MTU, default: 1500 }),
-  lifetime: field.uint32({ when: RDNSS, default: 0xffffffff, doc: "seconds" }),
+  lifetime: field.uint32({ when: `${RDNSS} || ${ROUTE}`, default: 0xffffffff, doc: "seconds" }),
   prefix: field.ipv6({ when: PREFIX }),
   addresses: field.list(NDPAddress, { when: RDNSS, doc: "recursive DNS servers" }),
-  data: field.bytes({ when: `!(${LINK}) && !(${PREFIX}) && !(${MTU}) && !(${RDNSS})`, doc: "the quoted packet of a redirected header, or an unknown option's bytes" }),
+  routePrefix: field.bytes({ when: ROUTE, doc: "the route's prefix, its significant bytes (0, 8 or 16)" }),
+  data: field.bytes({ when: `!(${LINK}) && !(${PREFIX}) && !(${MTU}) && !(${RDNSS}) && !(${ROUTE})`, doc: "the quoted packet of a redirected header, or an unknown option's bytes" }),
 }, {
   summary: (l) => invert(NdpOptionType)[l.type as 1] ?? `option ${l.type}`,
 });

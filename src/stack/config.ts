@@ -61,6 +61,75 @@ export interface Ipv4Config {
   readonly reassemblyDatagrams: number;
 }
 
+/**
+ * IPv6 settings (issue 8). Names follow the RFCs' protocol constants and variables; the defaults
+ * are theirs (RFC 4861 section 10, RFC 4862, RFC 3810 section 9, RFC 8200, RFC 8201).
+ */
+export interface Ipv6Config {
+  /** Hop limit of datagrams sent (default 64; a router advertisement's current hop limit replaces it). */
+  readonly hopLimit: number;
+  /** Configure addresses from router advertisements' prefixes (RFC 4862 SLAAC; default true). */
+  readonly slaac: boolean;
+  /** Send router solicitations at start (default true). */
+  readonly routerSolicitation: boolean;
+  /**
+   * Interface identifiers from RFC 7217 (stable privacy) with this secret instead of the MAC's
+   * modified EUI-64 (default undefined: EUI-64).
+   */
+  readonly stablePrivacySecret: string | undefined;
+  /** RFC 7217 Network_ID (default ""). */
+  readonly networkId: string;
+  /** DupAddrDetectTransmits: neighbour solicitations of duplicate address detection (default 1; 0: none). */
+  readonly dadTransmits: number;
+  /** RFC 7217 IDGEN_RETRIES: new stable identifiers tried after duplicates (default 3). */
+  readonly idgenRetries: number;
+  /** RetransTimer, ms (default 1000; a router advertisement may set it). */
+  readonly retransTimer: number;
+  /** BaseReachableTime, ms (default 30,000; a router advertisement may set it). */
+  readonly reachableTime: number;
+  /** MIN_RANDOM_FACTOR and MAX_RANDOM_FACTOR of ReachableTime (defaults 0.5 and 1.5). */
+  readonly minRandomFactor: number;
+  readonly maxRandomFactor: number;
+  /** DELAY_FIRST_PROBE_TIME, ms (default 5000). */
+  readonly delayFirstProbeTime: number;
+  /** MAX_MULTICAST_SOLICIT (default 3) and MAX_UNICAST_SOLICIT (default 3). */
+  readonly maxMulticastSolicit: number;
+  readonly maxUnicastSolicit: number;
+  /** Datagrams queued per unresolved neighbour; the oldest goes beyond it (default 16). */
+  readonly pendingLimit: number;
+  /** Neighbour cache entries at most (default 512; STALE entries are evicted first). */
+  readonly neighbourCacheSize: number;
+  /** Redirected destinations remembered at most (default 256). */
+  readonly redirectCacheSize: number;
+  /** MAX_RTR_SOLICITATION_DELAY, ms (default 1000), RTR_SOLICITATION_INTERVAL (4000), MAX_RTR_SOLICITATIONS (3). */
+  readonly maxRtrSolicitationDelay: number;
+  readonly rtrSolicitationInterval: number;
+  readonly maxRtrSolicitations: number;
+  /** Reassembly time-out, ms (RFC 8200: 60,000). */
+  readonly reassemblyTimeout: number;
+  /** Bytes held by datagrams in reassembly at most (default 4 MiB) and datagrams at most (default 256). */
+  readonly reassemblyMemory: number;
+  readonly reassemblyDatagrams: number;
+  /** ICMPv6 error rate limit (RFC 4443 2.4 f): burst (default 10) and per second (default 10). */
+  readonly errorBurst: number;
+  readonly errorsPerSecond: number;
+  /** Answer echo requests sent to a multicast address (default true, as Linux for IPv6). */
+  readonly echoMulticast: boolean;
+  /** RFC 8201: a lowered path MTU is kept this long, ms, then the link MTU is tried again (default 600,000). */
+  readonly pathMtuTimeout: number;
+  /** Path MTU entries at most (default 1024). */
+  readonly pathMtuCacheSize: number;
+  /** MLD version reports start with (default 2; 1 for MLDv1 only). */
+  readonly mldVersion: 1 | 2;
+  /** MLD robustness variable (default 2): unsolicited reports are sent this many times. */
+  readonly mldRobustness: number;
+  /** Unsolicited report interval, ms (RFC 3810: 1000). */
+  readonly mldUnsolicitedReportInterval: number;
+  /** Query interval, ms (125,000) and query response interval, ms (10,000): they make the older-version-querier time. */
+  readonly mldQueryInterval: number;
+  readonly mldQueryResponseInterval: number;
+}
+
 /** ICMP settings. */
 export interface IcmpConfig {
   /** Error messages (unreachable…) sent in a burst at most (default 10). */
@@ -88,6 +157,8 @@ export interface DnsConfig {
   readonly attempts: number;
   /** CNAME links followed at most (default 8). */
   readonly cnameDepth: number;
+  /** Which family `lookup()` returns first when a name has both (default `"ipv6first"`, as RFC 6724). */
+  readonly order: "ipv4first" | "ipv6first";
 }
 
 /** An 802.1Q tag on the interface: frames go out tagged, and only frames with this VLAN id come in. */
@@ -151,6 +222,7 @@ export interface TcpConfig {
 export interface StackConfig {
   readonly arp: ArpConfig;
   readonly ipv4: Ipv4Config;
+  readonly ipv6: Ipv6Config;
   readonly icmp: IcmpConfig;
   readonly udp: UdpConfig;
   readonly dns: DnsConfig;
@@ -169,9 +241,18 @@ export const defaultStackConfig: StackConfig = {
     announceCount: 2, announceInterval: 2000, defence: "forever", defendInterval: 10_000,
   },
   ipv4: { ttl: 64, reassemblyTimeout: 30_000, reassemblyMemory: 4 * 1024 * 1024, reassemblyDatagrams: 256 },
+  ipv6: {
+    hopLimit: 64, slaac: true, routerSolicitation: true, stablePrivacySecret: undefined, networkId: "", dadTransmits: 1,
+    idgenRetries: 3, retransTimer: 1000, reachableTime: 30_000, minRandomFactor: 0.5, maxRandomFactor: 1.5,
+    delayFirstProbeTime: 5000, maxMulticastSolicit: 3, maxUnicastSolicit: 3, pendingLimit: 16, neighbourCacheSize: 512,
+    redirectCacheSize: 256, maxRtrSolicitationDelay: 1000, rtrSolicitationInterval: 4000, maxRtrSolicitations: 3,
+    reassemblyTimeout: 60_000, reassemblyMemory: 4 * 1024 * 1024, reassemblyDatagrams: 256, errorBurst: 10,
+    errorsPerSecond: 10, echoMulticast: true, pathMtuTimeout: 600_000, pathMtuCacheSize: 1024, mldVersion: 2,
+    mldRobustness: 2, mldUnsolicitedReportInterval: 1000, mldQueryInterval: 125_000, mldQueryResponseInterval: 10_000,
+  },
   icmp: { errorBurst: 10, errorsPerSecond: 10, echoBroadcast: false },
   udp: { ephemeralFirst: 49152, ephemeralLast: 65535 },
-  dns: { servers: [], timeout: 2000, attempts: 2, cnameDepth: 8 },
+  dns: { servers: [], timeout: 2000, attempts: 2, cnameDepth: 8, order: "ipv6first" },
   vlan: { id: undefined, pcp: 0 },
   tcp: {
     sendBuffer: 256 * 1024, receiveBuffer: 256 * 1024, windowScale: true, sack: true, timestamps: true, congestion: "cubic",
@@ -188,6 +269,7 @@ export function resolveConfig(input: StackConfigInput = {}): StackConfig {
   return {
     arp: { ...d.arp, ...input.arp },
     ipv4: { ...d.ipv4, ...input.ipv4 },
+    ipv6: { ...d.ipv6, ...input.ipv6 },
     icmp: { ...d.icmp, ...input.icmp },
     udp: { ...d.udp, ...input.udp },
     dns: { ...d.dns, ...input.dns },

@@ -13,24 +13,24 @@ import { settle } from "./testing.js";
 import type { Stack } from "./stack.js";
 import type { DnsError } from "./dns.js";
 
-type Zone = Record<string, { a?: string[]; cname?: string }>;
+type Zone = Record<string, { a?: string[]; aaaa?: string[]; cname?: string }>;
 
 interface Server {
-  readonly queries: { id: number; name: string; from: string }[];
+  readonly queries: { id: number; name: string; type: number; from: string }[];
   /** Drop the next n queries. */
   drop: number;
   /** Before the real answer, send one with the wrong id. */
   spoof: boolean;
 }
 
-/** A tiny authoritative server: answers A from `zone`, adds CNAMEs (and their targets when `inline`). */
-function serve(stack: Stack, zone: Zone, inline = true): Server {
+/** A tiny authoritative server: answers A and AAAA from `zone`, adds CNAMEs (and their targets when `inline`). */
+function serve(stack: Stack, zone: Zone, inline = true, type: "udp4" | "udp6" = "udp4"): Server {
   const state: Server = { queries: [], drop: 0, spoof: false };
-  const s = stack.createSocket("udp4");
+  const s = stack.createSocket(type);
   s.on("message", (msg, rinfo) => {
     const q = dissect(msg, DNS).layer(DNS)!;
     const question = q.questions[0]!;
-    state.queries.push({ id: q.id, name: question.name, from: rinfo.address });
+    state.queries.push({ id: q.id, name: question.name, type: question.type, from: rinfo.address });
     if (state.drop > 0) { state.drop--; return; }
     const answers: Partial<DNSRecord>[] = [];
     let name = question.name.toLowerCase();
@@ -43,7 +43,8 @@ function serve(stack: Stack, zone: Zone, inline = true): Server {
         name = z.cname;
         continue;
       }
-      for (const a of z.a ?? []) answers.push({ name, type: DnsType.A, ttl: 60, data: a });
+      if (question.type === DnsType.AAAA) for (const a of z.aaaa ?? []) answers.push({ name, type: DnsType.AAAA, ttl: 60, data: a });
+      else for (const a of z.a ?? []) answers.push({ name, type: DnsType.A, ttl: 60, data: a });
       break;
     }
     if (!inline && answers.length > 0) rcode = DnsRcode.ok;
@@ -57,6 +58,9 @@ function serve(stack: Stack, zone: Zone, inline = true): Server {
 
 const ZONE: Zone = {
   "host.wc.test": { a: ["10.0.0.9"] },
+  "dual.wc.test": { a: ["10.0.0.12"], aaaa: ["fd00:232::12", "fd00:232:0:0::13"] },
+  "six.wc.test": { aaaa: ["fd00:232::14"] },
+  "www6.wc.test": { cname: "six.wc.test" },
   "multi.wc.test": { a: ["10.0.0.10", "10.0.0.11"] },
   "www.wc.test": { cname: "web.wc.test" },
   "web.wc.test": { cname: "host.wc.test" },
@@ -151,4 +155,60 @@ test("servers from DHCP are used when the configuration names none", async () =>
   a.setDnsServers(["10.0.0.2"]);
   assert.deepEqual(a.dnsServers(), ["10.0.0.2"]);
   assert.deepEqual(await settle(clock, a.resolve4("host.wc.test")), ["10.0.0.9"]);
+});
+
+test("AAAA: resolve6 and resolve(name, \"AAAA\"), through CNAMEs, ENODATA without one; literals by family", async () => {
+  const { clock, a, b } = stackPair({}, { config: { dns: { servers: ["10.0.0.2"] } } });
+  const server = serve(b, ZONE);
+  assert.deepEqual(await settle(clock, a.resolve6("dual.wc.test")), ["fd00:232::12", "fd00:232::13"]);
+  assert.deepEqual(server.queries.map((q) => q.type), [DnsType.AAAA]);
+  assert.deepEqual(await settle(clock, a.resolve("six.wc.test", "AAAA")), ["fd00:232::14"]);
+  assert.deepEqual(await settle(clock, a.resolve6("www6.wc.test")), ["fd00:232::14"], "CNAME to an AAAA");
+  assert.deepEqual(await settle(clock, a.resolve("dual.wc.test", "A")), ["10.0.0.12"]);
+  assert.equal((await fails(a.resolve6("host.wc.test"), clock)).code, "ENODATA", "A only");
+  assert.equal((await fails(a.resolve4("six.wc.test"), clock)).code, "ENODATA", "AAAA only");
+  assert.equal((await fails(a.resolve6("nope.wc.test"), clock)).code, "ENOTFOUND");
+  const before = server.queries.length;
+  assert.deepEqual(await settle(clock, a.resolve6("FD00:232:0::0:1")), ["fd00:232::1"], "a literal, canonical");
+  assert.equal((await fails(a.resolve6("10.0.0.1"), clock)).code, "ENODATA");
+  assert.equal((await fails(a.resolve4("fd00::1"), clock)).code, "ENODATA");
+  assert.equal((await fails(a.resolve("x.wc.test", "MX" as "A"), clock)).code, "ENOTIMP");
+  assert.equal(server.queries.length, before, "literals and bad types ask nobody");
+});
+
+test("lookup: both families asked at once, IPv6 first by default, ipv4first by option or config; literals; ENOTFOUND", async () => {
+  const { clock, a, b } = stackPair({}, { config: { dns: { servers: ["10.0.0.2"] } } });
+  const server = serve(b, ZONE);
+  assert.deepEqual(await settle(clock, a.lookup("dual.wc.test")), { address: "fd00:232::12", family: 6 });
+  assert.equal(server.queries.length, 2);
+  assert.deepEqual(new Set(server.queries.map((q) => q.type)), new Set([DnsType.A, DnsType.AAAA]));
+  assert.deepEqual(await settle(clock, a.lookup("dual.wc.test", { all: true })), [
+    { address: "fd00:232::12", family: 6 }, { address: "fd00:232::13", family: 6 }, { address: "10.0.0.12", family: 4 },
+  ]);
+  assert.deepEqual(await settle(clock, a.lookup("dual.wc.test", { order: "ipv4first" })), { address: "10.0.0.12", family: 4 });
+  assert.deepEqual(await settle(clock, a.lookup("dual.wc.test", { family: 4, all: true })), [{ address: "10.0.0.12", family: 4 }]);
+  assert.deepEqual(await settle(clock, a.lookup("host.wc.test")), { address: "10.0.0.9", family: 4 }, "A only: IPv4 although IPv6 is preferred");
+  assert.deepEqual(await settle(clock, a.lookup("www6.wc.test")), { address: "fd00:232::14", family: 6 });
+  assert.deepEqual(await settle(clock, a.lookup("fe80::1%a")), { address: "fe80::1%a", family: 6 });
+  assert.deepEqual(await settle(clock, a.lookup("10.1.2.3")), { address: "10.1.2.3", family: 4 });
+  assert.equal((await fails(a.lookup("10.1.2.3", { family: 6 }), clock)).code, "ENOTFOUND");
+  assert.equal((await fails(a.lookup("nope.wc.test"), clock)).code, "ENOTFOUND");
+  assert.equal((await fails(a.lookup("empty.wc.test"), clock)).code, "ENOTFOUND", "no A and no AAAA");
+  assert.equal((await fails(a.lookup("six.wc.test", { family: 4 }), clock)).code, "ENODATA");
+
+  const v4first = stackPair({}, { config: { dns: { servers: ["10.0.0.2"], order: "ipv4first" } } });
+  serve(v4first.b, ZONE);
+  assert.deepEqual(await settle(v4first.clock, v4first.a.lookup("dual.wc.test")), { address: "10.0.0.12", family: 4 });
+});
+
+test("servers learned from several sources are merged in order without duplicates; bad ones left out", () => {
+  const { a } = stackPair();
+  a.setDnsServers(["10.0.0.53", "not-an-address", "fd00:232::53"]);
+  a.setDnsServers(["FD00:232:0::53", "fe80::1%a"], "ra");
+  assert.deepEqual(a.dnsServers(), ["10.0.0.53", "fd00:232::53", "fe80::1%a"]);
+  a.setDnsServers([]);
+  assert.deepEqual(a.dnsServers(), ["FD00:232:0::53", "fe80::1%a"]);
+  const configured = stackPair({}, { config: { dns: { servers: ["10.9.9.9"] } } });
+  configured.a.setDnsServers(["10.0.0.53"], "ra");
+  assert.deepEqual(configured.a.dnsServers(), ["10.9.9.9"], "configured servers come alone");
 });

@@ -19,6 +19,8 @@ import { prefixMask, type Cidr } from "./address.js";
 export interface FrameHandlers {
   arp(p: Packet, frame: Uint8Array): void;
   ipv4(p: Packet, frame: Uint8Array): void;
+  /** IPv6 frames (EtherType 0x86dd); dropped as an unknown EtherType without it. */
+  ipv6?(p: Packet, frame: Uint8Array): void;
 }
 
 /** The broadcast MAC. */
@@ -31,6 +33,8 @@ export class Interface {
   private readonly addrs: Cidr[] = [];
   private readonly dissector = createDissector(Ethernet);
   private handlers: FrameHandlers | undefined;
+  /** Multicast MACs accepted beyond broadcast and 01:00:5e (IPv6 groups' 33:33:xx), with join counts. */
+  private readonly multicastMacs = new Map<string, number>();
   /**
    * What the link said of the frame being received (its `FrameMeta`), while the handlers run:
    * IPv4 reads `checksumVerified` from it (LINK-OFFLOAD.md). Undefined otherwise.
@@ -100,6 +104,21 @@ export class Interface {
     return false;
   }
 
+  /** Accept frames to a multicast MAC (counted: as many removes as adds). */
+  addMulticastMac(mac: string): void {
+    const m = mac.toLowerCase();
+    this.multicastMacs.set(m, (this.multicastMacs.get(m) ?? 0) + 1);
+  }
+
+  /** Stop accepting a multicast MAC once every add has been removed. */
+  removeMulticastMac(mac: string): void {
+    const m = mac.toLowerCase();
+    const n = this.multicastMacs.get(m);
+    if (n === undefined) return;
+    if (n > 1) this.multicastMacs.set(m, n - 1);
+    else this.multicastMacs.delete(m);
+  }
+
   /** Have the link cut `datagram` into `meta.segmentSize` pieces when it is sent (see LINK-OFFLOAD.md). */
   markOffloaded(datagram: Uint8Array, meta: FrameMeta): void {
     this.offloaded.set(datagram, meta);
@@ -167,17 +186,21 @@ export class Interface {
       if (h === undefined) return;
       if (type === EtherType.ARP) h.arp(p, frame);
       else if (type === EtherType.IPv4) h.ipv4(p, frame);
+      else if (type === EtherType.IPv6 && h.ipv6 !== undefined) h.ipv6(p, frame);
       else this.stats.drop("etherTypeUnknown", `0x${type.toString(16).padStart(4, "0")}`);
     } catch (e) {
       this.stats.drop("internalError", e instanceof Error ? e.stack : String(e));
     }
   }
 
-  /** Whether the destination MAC is ours, broadcast, or IPv4 multicast (01:00:5e, RFC 1112). */
+  /** Whether the destination MAC is ours, broadcast, IPv4 multicast (01:00:5e, RFC 1112) or a joined 33:33 one. */
   private forUs(frame: Uint8Array): boolean {
     const m = this.macBytes;
     if (frame[0] === m[0] && frame[1] === m[1] && frame[2] === m[2] && frame[3] === m[3] && frame[4] === m[4] && frame[5] === m[5]) return true;
     if ((frame[0]! & frame[1]! & frame[2]! & frame[3]! & frame[4]! & frame[5]!) === 0xff) return true;
-    return frame[0] === 0x01 && frame[1] === 0x00 && frame[2] === 0x5e && (frame[3]! & 0x80) === 0;
+    if (frame[0] === 0x01 && frame[1] === 0x00 && frame[2] === 0x5e && (frame[3]! & 0x80) === 0) return true;
+    if (frame[0] !== 0x33 || frame[1] !== 0x33 || this.multicastMacs.size === 0) return false;
+    const h = (x: number): string => x.toString(16).padStart(2, "0");
+    return this.multicastMacs.has(`33:33:${h(frame[2]!)}:${h(frame[3]!)}:${h(frame[4]!)}:${h(frame[5]!)}`);
   }
 }

@@ -6,7 +6,8 @@
  *
  * UDP: echo sends each datagram back, discard counts and drops, daytime answers any datagram with
  * the date as text, chargen answers any datagram with 512 characters of its pattern. TCP: see
- * tcp-services.ts.
+ * tcp-services.ts. Every service answers over IPv4 and IPv6 (a `udp4` and an `ipv6Only` `udp6`
+ * socket per UDP service; TCP servers listen on both families).
  *
  *   const services = startServices(stack, ["echo", "daytime", "http"], (line) => console.log(line));
  *   services.close();
@@ -78,8 +79,9 @@ export function startServices(
   const withUdp = options.udp ?? true;
   const from = (r: RemoteInfo): string => `${r.address}:${r.port}`;
   for (const name of new Set(names)) {
-    if (withUdp && ServiceTransports[name].includes("udp")) {
-      const s = stack.createSocket("udp4");
+    // UDP services answer over both families: a udp4 socket and an ipv6Only udp6 one on the port.
+    for (const type of withUdp && ServiceTransports[name].includes("udp") ? ["udp4", "udp6"] as const : []) {
+      const s = stack.createSocket(type === "udp4" ? "udp4" : { type, ipv6Only: true });
       s.on("error", (e) => log?.(`${name}: ${e.message}`));
       s.on("message", (msg, rinfo) => {
         handled[name]++;
@@ -105,7 +107,7 @@ export function startServices(
       });
       s.bind(ServicePort[name]);
       sockets.push(s);
-      running.push(`${name}/udp`);
+      if (type === "udp4") running.push(`${name}/udp`);
     }
     if (withTcp && ServiceTransports[name].includes("tcp")) {
       if (name === "http") {

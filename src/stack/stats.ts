@@ -38,6 +38,32 @@ export const DropReason = {
   udpMalformed: "udpMalformed",
   udpBadChecksum: "udpBadChecksum",
   udpPortClosed: "udpPortClosed",
+  /** IPv6 (issue 8): the network layer, reassembly, ICMPv6, neighbour discovery, MLD. */
+  ipv6Malformed: "ipv6Malformed",
+  ipv6BadSource: "ipv6BadSource",
+  ipv6NotForUs: "ipv6NotForUs",
+  ipv6NoRoute: "ipv6NoRoute",
+  ipv6TooBig: "ipv6TooBig",
+  ipv6ProtocolUnknown: "ipv6ProtocolUnknown",
+  /** An option whose action bits say discard (01, 10, 11). */
+  ipv6OptionUnknown: "ipv6OptionUnknown",
+  /** A Hop-by-Hop header not first, a routing header with segments left (we do not forward). */
+  ipv6HeaderRejected: "ipv6HeaderRejected",
+  ipv6FragmentDuplicate: "ipv6FragmentDuplicate",
+  ipv6ReassemblyTimeout: "ipv6ReassemblyTimeout",
+  ipv6ReassemblyMemory: "ipv6ReassemblyMemory",
+  ipv6ReassemblyOverlap: "ipv6ReassemblyOverlap",
+  ipv6ReassemblyInvalid: "ipv6ReassemblyInvalid",
+  icmpv6Malformed: "icmpv6Malformed",
+  icmpv6BadChecksum: "icmpv6BadChecksum",
+  icmpv6RateLimited: "icmpv6RateLimited",
+  icmpv6Unhandled: "icmpv6Unhandled",
+  /** A neighbour discovery message failing RFC 4861's validity checks (hop limit 255, code 0…). */
+  ndpInvalid: "ndpInvalid",
+  ndpUnresolved: "ndpUnresolved",
+  ndpPendingOverflow: "ndpPendingOverflow",
+  ndpCacheFull: "ndpCacheFull",
+  mldInvalid: "mldInvalid",
   // TCP (src/stack/tcp)
   tcpMalformed: "tcpMalformed",
   tcpBadChecksum: "tcpBadChecksum",
