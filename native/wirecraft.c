@@ -572,6 +572,22 @@ static void stop_writer(handle_t *h) {
   h->writer = NULL;
 }
 
+/* The optional Uint32Array of per-frame segment sizes of writeMany/queueFrames (anything else: none). */
+static void segment_sizes(napi_env env, napi_value arg, uint32_t **segments, size_t *count) {
+  bool typed = false;
+  napi_is_typedarray(env, arg, &typed);
+  if (!typed) return;
+  napi_typedarray_type type;
+  napi_value ab;
+  size_t offset;
+  void *p;
+  size_t n = 0;
+  napi_get_typedarray_info(env, arg, &type, &n, &p, &ab, &offset);
+  if (type != napi_uint32_array) return;
+  *segments = p;
+  *count = n;
+}
+
 /* queueFrames(handle, frames[], segmentSizes: Uint32Array|null) -> frames taken (fewer when the
    queue is full: the rest are the caller's to retry). A failed earlier write is thrown here. */
 static napi_value queue_frames(napi_env env, napi_callback_info info) {
@@ -600,19 +616,7 @@ static napi_value queue_frames(napi_env env, napi_callback_info info) {
   CHECK(napi_get_array_length(env, argv[1], &count));
   uint32_t *segments = NULL;
   size_t segment_count = 0;
-  if (argc >= 3) {
-    bool typed = false;
-    napi_is_typedarray(env, argv[2], &typed);
-    if (typed) {
-      napi_typedarray_type type;
-      napi_value ab;
-      size_t offset;
-      void *p;
-      napi_get_typedarray_info(env, argv[2], &type, &segment_count, &p, &ab, &offset);
-      if (type == napi_uint32_array) segments = p;
-      else segment_count = 0;
-    }
-  }
+  if (argc >= 3) segment_sizes(env, argv[2], &segments, &segment_count);
   int error = atomic_exchange(&w->error, 0);
   if (error) return throw_errno(env, error, "write", "(writer thread)");
   uint32_t taken = 0;
@@ -680,19 +684,7 @@ static napi_value write_many(napi_env env, napi_callback_info info) {
   CHECK(napi_get_array_length(env, argv[1], &count));
   uint32_t *segments = NULL;
   size_t segment_count = 0;
-  if (argc >= 3) {
-    bool typed = false;
-    napi_is_typedarray(env, argv[2], &typed);
-    if (typed) {
-      napi_typedarray_type type;
-      napi_value ab;
-      size_t offset;
-      void *p;
-      napi_get_typedarray_info(env, argv[2], &type, &segment_count, &p, &ab, &offset);
-      if (type == napi_uint32_array) segments = p;
-      else segment_count = 0;
-    }
-  }
+  if (argc >= 3) segment_sizes(env, argv[2], &segments, &segment_count);
   uint32_t done = 0;
   for (; done < count; done++) {
     napi_value item;

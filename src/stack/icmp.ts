@@ -14,12 +14,13 @@ import { TCP } from "../protocols/tcp.js";
 import { Raw } from "../protocols/raw.js";
 import { internetChecksum } from "../packet/checksum.js";
 import { WirecraftError } from "../errors.js";
-import type { Clock, Timer } from "./clock.js";
+import type { Clock } from "./clock.js";
+import { PingTable } from "./ping-table.js";
 import type { IcmpConfig } from "./config.js";
 import { createDissector } from "../packet/packet.js";
 import type { Arrival, Ipv4, Ipv4Layer, SendFailure } from "./ipv4.js";
 import type { Stats } from "./stats.js";
-import { ipv4ToNumber, isMulticast, LIMITED_BROADCAST, numberToIPv4 } from "./address.js";
+import { ipv4ToNumber, isMulticast, LIMITED_BROADCAST } from "./address.js";
 
 /** Bytes of the offending datagram an error quotes at most (so the error fits in 576, RFC 1812). */
 export const QUOTE_LIMIT = 576 - 20 - 8;
@@ -73,14 +74,6 @@ export class PingError extends WirecraftError {
   }
 }
 
-interface Waiter {
-  sent: number;
-  dst: number;
-  timer: Timer;
-  resolve: (r: PingReply) => void;
-  reject: (e: Error) => void;
-}
-
 /** Pings in flight at most per stack (a bound, like every table here). */
 export const MAX_PINGS = 1024;
 
@@ -97,9 +90,8 @@ export interface EchoEndpoint {
 export class Icmp {
   private tokens: number;
   private lastRefill: number;
-  private readonly waiters = new Map<number, Waiter>();
+  private readonly pings: PingTable<number>;
   private readonly echoId: number;
-  private seq = 0;
   /** Transports that want errors about their datagrams, by protocol number. */
   private readonly errorHandlers = new Map<number, (e: IcmpErrorInfo) => void>();
   private readonly endpoints = new Map<number, EchoEndpoint>();
@@ -116,6 +108,7 @@ export class Icmp {
     this.tokens = config.errorBurst;
     this.lastRefill = clock.now();
     this.echoId = echoId & 0xffff;
+    this.pings = new PingTable(clock, MAX_PINGS);
   }
 
   /** Hand ICMP errors about datagrams of `protocol` to `handler`. */
@@ -200,43 +193,21 @@ export class Icmp {
 
   /** Send an echo request to `dst` and wait for the reply. */
   ping(dst: string, options: PingOptions = {}): Promise<PingReply> {
-    return new Promise((resolve, reject) => {
-      const to = ipv4ToNumber(dst);
-      if (to === undefined) { reject(new TypeError(`not an IPv4 address: ${JSON.stringify(dst)}`)); return; }
-      if (this.waiters.size >= MAX_PINGS) { reject(new PingError("ENOBUFS", `more than ${MAX_PINGS} pings in flight`)); return; }
-      let seq = this.seq;
-      for (let i = 0; i < 65536 && this.waiters.has(seq); i++) seq = (seq + 1) & 0xffff;
-      this.seq = (seq + 1) & 0xffff;
-      const size = options.size ?? 56;
-      const data = new Uint8Array(size);
-      for (let i = 0; i < size; i++) data[i] = (i + 8) & 0xff;
-      const timeout = options.timeout ?? 1000;
-      const timer = this.clock.schedule(timeout, () => {
-        if (this.waiters.get(seq)?.timer !== timer) return;
-        this.waiters.delete(seq);
-        reject(new PingError("ETIMEDOUT", `no echo reply from ${dst} in ${timeout} ms (seq ${seq})`));
-      });
-      this.waiters.set(seq, { sent: this.clock.now(), dst: to, timer, resolve, reject });
+    const to = ipv4ToNumber(dst);
+    if (to === undefined) return Promise.reject(new TypeError(`not an IPv4 address: ${JSON.stringify(dst)}`));
+    return this.pings.start(to, dst, options, (seq, data) => {
       const failure = this.ipv4.send({
         dst: to, protocol: IpProtocol.ICMP, ttl: options.ttl, dontFragment: options.dontFragment,
         payload: [ICMP({ type: IcmpType.echoRequest }), ICMPEcho({ id: this.echoId, seq }), Raw({ data })],
       });
       this.stats.count("icmp.echoRequestSent");
-      if (failure !== undefined) {
-        timer.cancel();
-        this.waiters.delete(seq);
-        reject(new PingError(failure, `cannot send to ${dst}: ${failure}`));
-      }
+      return failure;
     });
   }
 
   /** Reject every ping in flight (the stack is closing). */
   close(): void {
-    for (const w of this.waiters.values()) {
-      w.timer.cancel();
-      w.reject(new PingError("ECANCELED", "the stack closed"));
-    }
-    this.waiters.clear();
+    this.pings.close();
   }
 
   private echoRequest(p: Packet, ip: Ipv4Layer, arrival: Arrival): void {
@@ -262,11 +233,9 @@ export class Icmp {
       endpoint.reply(ip.src, echo.seq, ip.ttl, arrival.bytes.subarray(s.headerEnd, s.end));
       return;
     }
-    const w = this.waiters.get(echo.seq);
-    if (w === undefined || numberToIPv4(w.dst) !== ip.src) { this.stats.count("icmp.echoReplyUnmatched"); return; }
-    this.waiters.delete(echo.seq);
-    w.timer.cancel();
-    w.resolve({ address: ip.src, seq: echo.seq, time: this.clock.now() - w.sent, ttl: ip.ttl, bytes: s.end - s.headerEnd });
+    const seq = echo.seq;
+    const matched = this.pings.reply(seq, ipv4ToNumber(ip.src) ?? -1, (time) => ({ address: ip.src, seq, time, ttl: ip.ttl, bytes: s.end - s.headerEnd }));
+    if (!matched) this.stats.count("icmp.echoReplyUnmatched");
   }
 
   private error(p: Packet, type: number, code: number, ip: Ipv4Layer): void {
@@ -290,13 +259,7 @@ export class Icmp {
   private dispatch(info: IcmpErrorInfo, echo: { id: number; seq: number } | undefined): void {
     const { type, code } = info;
     if (echo !== undefined && echo.id === this.echoId) {
-      const w = this.waiters.get(echo.seq);
-      if (w !== undefined) {
-        this.waiters.delete(echo.seq);
-        w.timer.cancel();
-        w.reject(new PingError(type === IcmpType.timeExceeded ? "ETIMEDOUT" : "EHOSTUNREACH", `${info.reporter} reports ICMP type ${type} code ${code}`, info));
-        return;
-      }
+      if (this.pings.fail(echo.seq, () => new PingError(type === IcmpType.timeExceeded ? "ETIMEDOUT" : "EHOSTUNREACH", `${info.reporter} reports ICMP type ${type} code ${code}`, info))) return;
     }
     if (echo !== undefined) {
       const endpoint = this.endpoints.get(echo.id);

@@ -16,7 +16,8 @@ import {
 import { IPv6 } from "../protocols/ipv6.js";
 import { IpProtocol } from "../protocols/ipv4.js";
 import { Raw } from "../protocols/raw.js";
-import type { Clock, Timer } from "./clock.js";
+import type { Clock } from "./clock.js";
+import { PingTable } from "./ping-table.js";
 import type { Ipv6Config } from "./config.js";
 import type { Arrival6, Ipv6, Ipv6Layer, Send6Failure } from "./ipv6.js";
 import { IPV6_HEADER, IPV6_MIN_MTU } from "./ipv6.js";
@@ -49,14 +50,6 @@ export interface Icmpv6ErrorInfo {
   readonly pointer: number | undefined;
 }
 
-interface Waiter {
-  sent: number;
-  dst: string;
-  timer: Timer;
-  resolve: (r: PingReply) => void;
-  reject: (e: Error) => void;
-}
-
 /** Pings in flight at most. */
 export const MAX_PINGS6 = 1024;
 
@@ -80,8 +73,7 @@ export interface Icmpv6Hooks {
 export class Icmpv6 {
   private tokens: number;
   private lastRefill: number;
-  private readonly waiters = new Map<number, Waiter>();
-  private seq = 0;
+  private readonly pings: PingTable<string>;
   private readonly errorHandlers = new Map<number, (e: Icmpv6ErrorInfo) => void>();
   private readonly pmtu = new Map<string, { mtu: number; expires: number }>();
   private readonly quoteDissector = createDissector(IPv6);
@@ -97,6 +89,7 @@ export class Icmpv6 {
   ) {
     this.tokens = config.errorBurst;
     this.lastRefill = clock.now();
+    this.pings = new PingTable(clock, MAX_PINGS6);
     ipv6.pathMtu = (dst) => this.pathMtu(dst);
   }
 
@@ -177,11 +170,8 @@ export class Icmpv6 {
       endpoint.reply(arrival.src, seq, arrival.hopLimit, bytes.subarray(s + 8, e));
       return;
     }
-    const w = this.waiters.get(seq);
-    if (w === undefined || w.dst !== arrival.src) { this.stats.count("icmpv6.echoReplyUnmatched"); return; }
-    this.waiters.delete(seq);
-    w.timer.cancel();
-    w.resolve({ address: arrival.src, seq, time: this.clock.now() - w.sent, ttl: arrival.hopLimit, bytes: e - s - 8 });
+    const matched = this.pings.reply(seq, arrival.src, (time) => ({ address: arrival.src, seq, time, ttl: arrival.hopLimit, bytes: e - s - 8 }));
+    if (!matched) this.stats.count("icmpv6.echoReplyUnmatched");
   }
 
   /** Take the echo replies and errors of identifier `id` (a ping socket's, chosen by the IPv4 side). */
@@ -205,40 +195,20 @@ export class Icmpv6 {
 
   /** Send an echo request to `dst` (IPv6 text) and wait for the reply. */
   ping(dst: string, options: PingOptions = {}): Promise<PingReply> {
-    return new Promise((resolve, reject) => {
-      let to: string;
-      try { to = requireIPv6(dst, "ping"); } catch (e) { reject(e); return; }
-      if (this.waiters.size >= MAX_PINGS6) { reject(new PingError("ENOBUFS", `more than ${MAX_PINGS6} pings in flight`)); return; }
-      let seq = this.seq;
-      for (let i = 0; i < 65536 && this.waiters.has(seq); i++) seq = (seq + 1) & 0xffff;
-      this.seq = (seq + 1) & 0xffff;
-      const size = options.size ?? 56;
-      const data = new Uint8Array(size);
-      for (let i = 0; i < size; i++) data[i] = (i + 8) & 0xff;
-      const timeout = options.timeout ?? 1000;
-      const timer = this.clock.schedule(timeout, () => {
-        if (this.waiters.get(seq)?.timer !== timer) return;
-        this.waiters.delete(seq);
-        reject(new PingError("ETIMEDOUT", `no echo reply from ${dst} in ${timeout} ms (seq ${seq})`));
-      });
-      this.waiters.set(seq, { sent: this.clock.now(), dst: to, timer, resolve, reject });
+    let to: string;
+    try { to = requireIPv6(dst, "ping"); } catch (e) { return Promise.reject(e); }
+    return this.pings.start(to, dst, options, (seq, data) => {
       this.stats.count("icmpv6.echoRequestSent");
-      const failure = this.ipv6.send({
+      return this.ipv6.send({
         dst: to, protocol: IpProtocol.ICMPv6, hopLimit: options.ttl, dontFragment: options.dontFragment,
         payload: [ICMPv6({ type: Icmpv6Type.echoRequest }), ICMPv6Echo({ id: this.echoId, seq }), Raw({ data })],
       });
-      if (failure !== undefined) {
-        timer.cancel();
-        this.waiters.delete(seq);
-        reject(new PingError(failure, `cannot send to ${dst}: ${failure}`));
-      }
     });
   }
 
   /** Reject every ping in flight. */
   close(): void {
-    for (const w of this.waiters.values()) { w.timer.cancel(); w.reject(new PingError("ECANCELED", "the stack closed")); }
-    this.waiters.clear();
+    this.pings.close();
   }
 
   // ---- errors received ----
@@ -307,12 +277,9 @@ export class Icmpv6 {
 
   private dispatch(info: Icmpv6ErrorInfo, echo: { id: number; seq: number } | undefined): void {
     if (echo !== undefined && echo.id === this.echoId) {
-      const w = this.waiters.get(echo.seq);
-      if (w !== undefined) {
+      if (this.pings.has(echo.seq)) {
         if (info.type === Icmpv6Type.packetTooBig) return; // the next try fits; this one is lost
-        this.waiters.delete(echo.seq);
-        w.timer.cancel();
-        w.reject(new PingError(info.type === Icmpv6Type.timeExceeded ? "ETIMEDOUT" : "EHOSTUNREACH", `${info.reporter} reports ICMPv6 type ${info.type} code ${info.code}`));
+        this.pings.fail(echo.seq, () => new PingError(info.type === Icmpv6Type.timeExceeded ? "ETIMEDOUT" : "EHOSTUNREACH", `${info.reporter} reports ICMPv6 type ${info.type} code ${info.code}`));
         return;
       }
     }

@@ -15,23 +15,17 @@ import type { Icmp, IcmpErrorInfo } from "../icmp.js";
 import type { Interface } from "../interface.js";
 import type { Stats } from "../stats.js";
 import { ipv4ToNumber, isMulticast, LIMITED_BROADCAST, numberToIPv4 } from "../address.js";
+import type { SegmentHeader } from "./types.js";
 
 /** An address family, as Node names them. */
 export type AddressFamily = "IPv4" | "IPv6";
 
 /** A received TCP segment whose checksum and lengths the network layer checked. */
-export interface InboundSegment {
+export interface InboundSegment extends SegmentHeader {
   readonly family: AddressFamily;
   /** Remote (source) and local (destination) addresses, canonical. */
   readonly src: string;
   readonly dst: string;
-  /** The fixed header fields. */
-  readonly srcPort: number;
-  readonly dstPort: number;
-  readonly seq: number;
-  readonly ack: number;
-  readonly flags: number;
-  readonly window: number;
   /** The bytes holding the segment, and where its header, payload and end are in them. */
   readonly bytes: Uint8Array;
   readonly start: number;

@@ -13,18 +13,21 @@ export type TcpState =
 /** Flag bits of the TCP header. */
 export const Flag = { FIN: 1, SYN: 2, RST: 4, PSH: 8, ACK: 16, URG: 32 } as const;
 
-/** A received segment, decoded once. */
-export interface Segment {
-  readonly family: AddressFamily;
-  readonly src: string;
-  readonly dst: string;
+/** The fixed header fields of a segment, as on the wire (the window not scaled). */
+export interface SegmentHeader {
   readonly srcPort: number;
   readonly dstPort: number;
   readonly seq: number;
   readonly ack: number;
   readonly flags: number;
-  /** The window field as sent (not scaled). */
   readonly window: number;
+}
+
+/** A received segment, decoded once. */
+export interface Segment extends SegmentHeader {
+  readonly family: AddressFamily;
+  readonly src: string;
+  readonly dst: string;
   readonly options: SegmentOptions;
   /** Payload bytes (a view into the received frame: copy before keeping). */
   readonly data: Uint8Array;

@@ -8,15 +8,10 @@
 import { onesComplementSum, finishChecksum } from "../../packet/checksum.js";
 import { TcpOptionKind } from "../../protocols/tcp.js";
 import { optionsLength, type OptionsToSend } from "./options.js";
+import type { SegmentHeader } from "./types.js";
 
 /** The header fields of a segment to write. */
-export interface SegmentFields {
-  readonly srcPort: number;
-  readonly dstPort: number;
-  readonly seq: number;
-  readonly ack: number;
-  readonly flags: number;
-  readonly window: number;
+export interface SegmentFields extends SegmentHeader {
   readonly options: OptionsToSend;
   readonly data?: Uint8Array | undefined;
 }
