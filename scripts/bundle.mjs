@@ -25,5 +25,7 @@ await build({
   // The command's protocol registry scans dist/protocols/ only when unbundled (the bundle has them all).
   define: { __WIRECRAFT_BUNDLE__: "true" },
   legalComments: "none",
+  minifyWhitespace: true,
+  minifySyntax: true,
   logLevel: "warning",
 });
