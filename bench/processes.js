@@ -7,6 +7,8 @@ import { openSync, writeSync, closeSync, readFileSync, rmSync, statSync } from "
 import { fileURLToPath } from "node:url";
 import { CORPUS, CORPUS_NG, DIR, median, report } from "./lib.js";
 
+// Run as users run the `wirecraft` command: the file itself, through its #! line (which gives
+// Node the command's flags: a small young generation keeps `read`'s RSS flat).
 const CLI = fileURLToPath(new URL("../dist/cli/main.js", import.meta.url));
 const INDEX = fileURLToPath(new URL("../dist/index.js", import.meta.url));
 
@@ -35,7 +37,7 @@ const count = 200_000;
 
 if (kind === "read") {
   for (const [name, path] of [["pcap", CORPUS], ["pcapng", CORPUS_NG]]) {
-    report({ lib: "wirecraft", kind: `read-${name}`, count, ...wall("node", [CLI, "read", path], 3) });
+    report({ lib: "wirecraft", kind: `read-${name}`, count, ...wall(CLI, ["read", path], 3) });
     report({ lib: "tcpdump", kind: `read-${name}`, count, ...wall("tcpdump", ["-n", "-r", path], 3) });
     report({ lib: "tshark", kind: `read-${name}`, count, ...wall("tshark", ["-r", path], 2) });
   }
@@ -44,7 +46,7 @@ if (kind === "read") {
   const ms = [];
   for (let r = 0; r < 5; r++) ms.push(Number(spawnSync("node", ["--input-type=module", "-e", imp], { encoding: "utf8" }).stdout));
   report({ lib: "wirecraft", kind: "import", count: 1, seconds: median(ms) / 1000, min: Math.min(...ms) / 1000, max: Math.max(...ms) / 1000, runs: 5 });
-  report({ lib: "wirecraft", kind: "version", count: 1, ...wall("node", [CLI, "--version"], 5) });
+  report({ lib: "wirecraft", kind: "version", count: 1, ...wall(CLI, ["--version"], 5) });
   report({ lib: "node", kind: "version", count: 1, ...wall("node", ["-e", "0"], 5) });
   report({ lib: "scapy", kind: "version", count: 1, ...wall("/usr/bin/python3", ["-c", "import scapy.all"], 3) });
   report({ lib: "dpkt", kind: "version", count: 1, ...wall("/usr/bin/python3", ["-c", "import dpkt"], 3) });
@@ -79,7 +81,7 @@ function memoryAt(targetMB, suffix) {
   try {
     const stream = `import {readPcap} from ${JSON.stringify(INDEX)}; let n=0; for await (const r of readPcap(${JSON.stringify(big)})) n+=r.data.length>0; if(n!==${frames}) throw new Error("read "+n)`;
     report({ lib: "wirecraft", kind: `rss-readPcap${suffix}`, count: frames, fileMB: mb, ...peakRss("node", ["--input-type=module", "-e", stream]) });
-    report({ lib: "wirecraft", kind: `rss-read${suffix}`, count: frames, fileMB: mb, ...peakRss("node", [CLI, "read", big]) });
+    report({ lib: "wirecraft", kind: `rss-read${suffix}`, count: frames, fileMB: mb, ...peakRss(CLI, ["read", big]) });
     report({ lib: "tcpdump", kind: `rss-read${suffix}`, count: frames, fileMB: mb, ...peakRss("tcpdump", ["-n", "-r", big]) });
   } finally {
     rmSync(big, { force: true });

@@ -6,7 +6,7 @@
 // chunks. The unbundled modules stay in dist/ beside them for their .d.ts files; the tests run the
 // unbundled build/.
 import { build } from "esbuild";
-import { rmSync } from "node:fs";
+import { chmodSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -29,3 +29,5 @@ await build({
   minifySyntax: true,
   logLevel: "warning",
 });
+// The command runs as a file (its #! line passes Node its flags), as npm's bin link runs it.
+chmodSync(join(dist, "cli", "main.js"), 0o755);

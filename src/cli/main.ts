@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=4
 /**
  * The `wirecraft` command. Each subcommand lives in its own file under src/cli/.
  */
