@@ -195,14 +195,7 @@ export class Icmp {
   ping(dst: string, options: PingOptions = {}): Promise<PingReply> {
     const to = ipv4ToNumber(dst);
     if (to === undefined) return Promise.reject(new TypeError(`not an IPv4 address: ${JSON.stringify(dst)}`));
-    return this.pings.start(to, dst, options, (seq, data) => {
-      const failure = this.ipv4.send({
-        dst: to, protocol: IpProtocol.ICMP, ttl: options.ttl, dontFragment: options.dontFragment,
-        payload: [ICMP({ type: IcmpType.echoRequest }), ICMPEcho({ id: this.echoId, seq }), Raw({ data })],
-      });
-      this.stats.count("icmp.echoRequestSent");
-      return failure;
-    });
+    return this.pings.start(to, dst, options, (seq, data) => this.sendEcho(to, this.echoId, seq, data, options));
   }
 
   /** Reject every ping in flight (the stack is closing). */

@@ -197,13 +197,7 @@ export class Icmpv6 {
   ping(dst: string, options: PingOptions = {}): Promise<PingReply> {
     let to: string;
     try { to = requireIPv6(dst, "ping"); } catch (e) { return Promise.reject(e); }
-    return this.pings.start(to, dst, options, (seq, data) => {
-      this.stats.count("icmpv6.echoRequestSent");
-      return this.ipv6.send({
-        dst: to, protocol: IpProtocol.ICMPv6, hopLimit: options.ttl, dontFragment: options.dontFragment,
-        payload: [ICMPv6({ type: Icmpv6Type.echoRequest }), ICMPv6Echo({ id: this.echoId, seq }), Raw({ data })],
-      });
-    });
+    return this.pings.start(to, dst, options, (seq, data) => this.sendEcho(to, this.echoId, seq, data, { hopLimit: options.ttl, dontFragment: options.dontFragment }));
   }
 
   /** Reject every ping in flight. */
