@@ -41,7 +41,8 @@ export const FRAGMENT_OVERHEAD = 64;
 /** The largest IPv4 datagram. */
 const MAX_DATAGRAM = 65535;
 
-interface Fragment {
+/** A held fragment: its payload range in the datagram and its bytes (IPv4 and IPv6 alike). */
+export interface Fragment {
   readonly start: number;
   readonly end: number;
   readonly data: Uint8Array;

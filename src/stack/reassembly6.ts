@@ -25,17 +25,9 @@ import type { Clock, Timer } from "./clock.js";
 import type { Ipv6Config } from "./config.js";
 import { IPV6_HEADER, type Arrival6 } from "./ipv6.js";
 import type { DropReason, Stats } from "./stats.js";
-
-/** Bytes a held fragment costs beyond its data. */
-export const FRAGMENT_OVERHEAD6 = 64;
+import { FRAGMENT_OVERHEAD, type Fragment } from "./reassembly.js";
 
 const MAX_PAYLOAD = 65535;
-
-interface Fragment {
-  readonly start: number;
-  readonly end: number;
-  readonly data: Uint8Array;
-}
 
 interface Datagram {
   readonly fragments: Fragment[];
@@ -111,7 +103,7 @@ export class Reassembly6 {
     }
     const key = `${arrival.src} ${arrival.dst} ${id}`;
     let d = this.datagrams.get(key);
-    const cost = data.length + FRAGMENT_OVERHEAD6 + (start === 0 ? fragment - arrival.start : 0);
+    const cost = data.length + FRAGMENT_OVERHEAD + (start === 0 ? fragment - arrival.start : 0);
     if (d === undefined) {
       if (this.datagrams.size >= this.config.reassemblyDatagrams || this.memory + cost > this.config.reassemblyMemory) {
         this.stats.drop("ipv6ReassemblyMemory", key);
