@@ -7,6 +7,7 @@ import { DefinitionError, FieldRangeError, UnknownFieldError } from "../errors.j
 import { RangeProblem } from "../schema/field.js";
 import type { LayerBase, ProtocolDef } from "../schema/layer.js";
 import { defOf, type AnyProtocol, type InferInit } from "../schema/protocol.js";
+import { resetSteps } from "./step.js";
 
 interface DispatchGroup {
   readonly field: number;
@@ -39,6 +40,7 @@ export function bind<L extends AnyProtocol, U extends AnyProtocol>(lower: L, upp
   ld.binds.unshift({ upper: ud, match: entries });
   generation++;
   bindCache.delete(ld);
+  resetSteps();
 }
 
 /** Bumped by every bind: compiled dispatchers made before it are stale (binds may be inherited). */
@@ -70,7 +72,7 @@ function groupsOf(def: ProtocolDef): DispatchGroups {
  * name in the generated code (a read by a computed name from many layer classes is megamorphic),
  * then the binds that match several fields; then the same for the protocol it inherits binds from.
  */
-function compileDispatch(def: ProtocolDef): (layer: LayerBase) => ProtocolDef | undefined {
+export function compileDispatch(def: ProtocolDef): (layer: LayerBase) => ProtocolDef | undefined {
   const maps: Map<unknown, ProtocolDef>[] = [];
   const rests: { def: ProtocolDef; binds: ProtocolDef["binds"] }[] = [];
   const lines: string[] = ["let h;"];

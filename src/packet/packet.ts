@@ -5,10 +5,10 @@
  */
 import { MalformedError, TruncatedError, WirecraftError } from "../errors.js";
 import { fieldOffset, layoutLayer, type LayerBase, type LayerOwner, type ProtocolDef } from "../schema/layer.js";
-import { defOf, hooks, type AnyLayer, type AnyProtocol, type LayerOf } from "../schema/protocol.js";
+import { defOf, hooks, protocolCount, type AnyLayer, type AnyProtocol, type LayerOf } from "../schema/protocol.js";
 import { IntField_, type ChecksumContext, type IntOptions } from "../schema/field.js";
 import { Padding, Raw } from "../protocols/raw.js";
-import { dispatch } from "./bind.js";
+import { lazyStep, setRaw, take } from "./step.js";
 import { buildLayers, pseudoHeaderLayer, type BuildOptions } from "./build.js";
 import { hexdump, layerJSON, showLayer, summarizeLayer } from "./display.js";
 
@@ -36,29 +36,30 @@ export interface ChecksumCheck {
   readonly status: "good" | "bad" | "absent" | "unverifiable";
 }
 
-interface PoolEntry { items: LayerBase[]; used: number }
-
 /** What a layer given to `packet()` may be: a layer, or bytes / a string for Raw. */
 export type LayerInput = AnyLayer | Uint8Array | string;
 
 /** A chain of layers. */
 export class Packet implements LayerOwner {
   /** @internal */ _l: LayerBase[] = [];
-  /** @internal The protocol of each layer in `_l`: one array of plain objects that `layer()` scans monomorphically. */
-  _ld: ProtocolDef[] = [];
+  /** @internal The protocol (the public callable) of each layer in `_l`, which `layer(p)` compares with `p` without a property load. */
+  _ld: unknown[] = [];
   /** @internal */ _src: Uint8Array | null = null;
   private _dirty = false;
-  private _next: ProtocolDef | null = null;
-  private _off = 0;
-  private _limit = 0;
+  // The dissection state, read and written by each protocol's generated step (step.ts).
+  /** @internal The protocol of the next layer, null when the chain is complete (but padding may remain). */
+  _next: ProtocolDef | null = null;
+  /** @internal Where the next layer starts, and where its bytes end. */
+  _off = 0;
+  /** @internal */ _limit = 0;
   /** Pending padding regions (start, end pairs), made only when a packet has some. */
   private _pads: number[] | null = null;
   private _done = true;
   private _err: WirecraftError | undefined = undefined;
-  private _trunc = false;
-  /** @internal Layers kept for reuse by a reusable dissector, by protocol (entries also in `_pools`). */
-  _pool: Map<ProtocolDef, PoolEntry> | null = null;
-  private _pools: PoolEntry[] = [];
+  /** @internal */ _trunc = false;
+  /** @internal A reusable dissector's layers, by protocol id, and how many of each are in use. */
+  _pool: (LayerBase[] | undefined)[] | null = null;
+  /** @internal */ _used: Int32Array | null = null;
 
   /** @internal */
   markDirty(): void {
@@ -82,96 +83,67 @@ export class Packet implements LayerOwner {
     this._done = false;
     this._err = undefined;
     this._trunc = false;
-    const pools = this._pools;
-    for (let i = 0; i < pools.length; i++) pools[i]!.used = 0;
+    if (this._used !== null) this._used.fill(0);
     return this;
   }
 
-  private _alloc(def: ProtocolDef): LayerBase {
-    if (this._pool !== null) {
-      let p = this._pool.get(def);
-      if (p === undefined) { p = { items: [], used: 0 }; this._pool.set(def, p); this._pools.push(p); }
-      let l = p.items[p.used];
-      if (l === undefined) { l = new def.Layer(); l._owner = this; p.items.push(l); }
-      p.used++;
-      return l;
-    }
-    const l = new def.Layer();
-    l._owner = this;
-    return l;
-  }
-
   private _rawOver(def: ProtocolDef, start: number, end: number): void {
-    const l = this._alloc(def);
+    const l = take(this as never, def);
     layoutLayer(l, this._src!, start, end);
     this._l.push(l);
-    this._ld.push(def);
+    this._ld.push(def.protocol);
+  }
+
+  /** @internal Remember bytes after a layer's end, within its parent's: they become padding. */
+  _pad(start: number, end: number): void {
+    (this._pads ??= []).push(start, end);
   }
 
   /** Dissect one more layer; false when the chain is complete. */
   private _step(): boolean {
     if (this._done) return false;
-    let def = this._next;
-    const src = this._src!;
-    // A selector protocol is never a layer: it names the protocol the bytes start with.
-    for (let hops = 0; def !== null && def.options.select !== undefined; hops++) {
+    const def = this._next;
+    if (def !== null) return def.step(this as never);
+    const end = this._pads?.pop();
+    const start = this._pads?.pop();
+    if (start === undefined || end === undefined) { this._done = true; return false; }
+    this._rawOver(PADDING, start, end);
+    return true;
+  }
+
+  /** @internal A selector protocol is never a layer: it names the protocol the bytes start with. */
+  _select(def: ProtocolDef): boolean {
+    let d: ProtocolDef = def;
+    for (let hops = 0; d.options.select !== undefined; hops++) {
       let chosen: unknown;
       try {
-        chosen = hops < 8 ? def.options.select(src, this._off, this._limit) : undefined;
+        chosen = hops < 8 ? d.options.select(this._src!, this._off, this._limit) : undefined;
       } catch {
         chosen = undefined;
       }
-      def = chosen === undefined ? RAW : defOf(chosen);
+      d = chosen === undefined ? RAW : defOf(chosen);
     }
-    this._next = def;
-    if (def === null) {
-      const end = this._pads?.pop();
-      const start = this._pads?.pop();
-      if (start === undefined || end === undefined) { this._done = true; return false; }
-      this._rawOver(PADDING, start, end);
-      return true;
-    }
-    const off = this._off;
-    const limit = this._limit;
-    const layer = this._alloc(def);
-    let err: WirecraftError | undefined;
-    try {
-      err = layoutLayer(layer, src, off, limit);
-    } catch (e) {
-      err = new MalformedError(def.name, "", off, e instanceof Error ? e.message : String(e));
-    }
-    if (err !== undefined) {
-      // Inside a quotation (an ICMP error's copy of a packet), bytes cut short are expected: the
-      // packet is truncated, not malformed.
-      const quoted = err instanceof TruncatedError && this._l.some((l) => l._d.options.quotes === true);
-      if (!quoted) this._err = err;
-      if (err instanceof TruncatedError) this._trunc = true;
-      if (off < limit) this._rawOver(RAW, off, limit);
-      this._next = null;
-      return true;
-    }
-    this._l.push(layer);
-    this._ld.push(def);
-    if (layer._declEnd > limit) this._trunc = true;
-    if (layer._e < limit) (this._pads ??= []).push(layer._e, limit);
-    if (layer._h >= layer._e) { this._next = null; return true; }
-    let next: ProtocolDef | undefined;
-    try {
-      const choose = def.options.next;
-      if (choose !== undefined) {
-        const p = choose(layer as never);
-        if (p !== undefined) next = defOf(p);
-      }
-      if (next === undefined) next = dispatch(layer);
-    } catch (e) {
-      this._err = new MalformedError(def.name, "", off, `choosing the next layer failed: ${e instanceof Error ? e.message : String(e)}`);
-      this._rawOver(RAW, layer._h, layer._e);
-      this._next = null;
-      return true;
-    }
-    this._next = next ?? RAW;
-    this._off = layer._h;
-    this._limit = layer._e;
+    this._next = d;
+    return d.step(this as never);
+  }
+
+  /** @internal Laying out a layer of `def` at `off` failed: the rest of the bytes are Raw. */
+  _failed(def: ProtocolDef, err: WirecraftError, off: number, limit: number): boolean {
+    // Inside a quotation (an ICMP error's copy of a packet), bytes cut short are expected: the
+    // packet is truncated, not malformed.
+    const quoted = err instanceof TruncatedError && this._l.some((l) => l._d.options.quotes === true);
+    if (!quoted) this._err = err;
+    if (err instanceof TruncatedError) this._trunc = true;
+    if (off < limit) this._rawOver(RAW, off, limit);
+    this._next = null;
+    return true;
+  }
+
+  /** @internal Choosing the protocol after `layer` threw: its payload is Raw. */
+  _nextFailed(def: ProtocolDef, layer: LayerBase, off: number, e: unknown): boolean {
+    this._err = new MalformedError(def.name, "", off, `choosing the next layer failed: ${e instanceof Error ? e.message : String(e)}`);
+    this._rawOver(RAW, layer._h, layer._e);
+    this._next = null;
     return true;
   }
 
@@ -191,11 +163,13 @@ export class Packet implements LayerOwner {
 
   /** Return the first layer of protocol `p`, dissecting only as far as needed. */
   layer<P extends AnyProtocol>(p: P): LayerOf<P> | undefined {
-    const d = defOf(p);
     const ld = this._ld;
     for (let i = 0; ; i++) {
-      if (i >= ld.length && !this._step()) return undefined;
-      if (ld[i] === d) return this._l[i] as unknown as LayerOf<P>;
+      if (i >= ld.length && !this._step()) {
+        defOf(p); // throws for what is not a protocol
+        return undefined;
+      }
+      if (ld[i] === p) return this._l[i] as unknown as LayerOf<P>;
     }
   }
 
@@ -330,7 +304,7 @@ export function packet(...layers: LayerInput[]): Packet {
     else l = x as unknown as LayerBase;
     l._owner = p;
     p._l.push(l);
-    p._ld.push(l._d);
+    p._ld.push(l._d.protocol);
   }
   return p;
 }
@@ -349,9 +323,13 @@ export function dissect(bytes: Uint8Array, first: AnyProtocol, options?: Dissect
 export function createDissector(first: AnyProtocol): { dissect(bytes: Uint8Array): Packet } {
   const def = defOf(first);
   const p = new Packet();
-  p._pool = new Map();
+  p._pool = [];
+  p._used = new Int32Array(protocolCount());
   return { dissect: (bytes: Uint8Array) => p._start(bytes, def) };
 }
+
+setRaw(RAW);
+hooks.step = lazyStep as (p: never) => boolean;
 
 hooks.parse = (bytes, def) => {
   const p = new Packet()._start(bytes, def);

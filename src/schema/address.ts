@@ -28,9 +28,28 @@ export function parseMac(text: string, out: Uint8Array, off: number): boolean {
   return true;
 }
 
+const DEC: string[] = Array.from({ length: 256 }, (_, i) => String(i));
+/** A 16-bit word in hex without leading zeros. */
+const hexWord = (w: number): string => (w < 256 ? HEX_SHORT[w]! : HEX_SHORT[w >> 8]! + HEX_BYTE[w & 255]!);
+const HEX_SHORT: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16));
+
+// Address text is interned in small direct-mapped caches: traffic repeats its addresses, and a hit
+// costs a hash and a compare where formatting costs several string concatenations. Each slot holds
+// the last address that hashed there; the tables start full of the all-zeros address.
+const V4_SLOTS = 1024;
+const v4Keys = new Int32Array(V4_SLOTS);
+const v4Text: string[] = new Array<string>(V4_SLOTS).fill("0.0.0.0");
+
 /** Format 4 bytes at `off` as a dotted quad. */
 export function formatIPv4(b: Uint8Array, off: number): string {
-  return b[off] + "." + b[off + 1] + "." + b[off + 2] + "." + b[off + 3];
+  const a0 = b[off]!, a1 = b[off + 1]!, a2 = b[off + 2]!, a3 = b[off + 3]!;
+  const key = (a0 << 24) | (a1 << 16) | (a2 << 8) | a3;
+  const slot = Math.imul(key, 0x9e3779b1) >>> 22;
+  if (v4Keys[slot] === key) return v4Text[slot]!;
+  const text = DEC[a0]! + "." + DEC[a1]! + "." + DEC[a2]! + "." + DEC[a3]!;
+  v4Keys[slot] = key;
+  v4Text[slot] = text;
+  return text;
 }
 
 /** Parse a dotted quad into `out` at `off`. */
@@ -47,9 +66,27 @@ export function parseIPv4(text: string, out: Uint8Array, off: number): boolean {
   return true;
 }
 
+const V6_SLOTS = 512;
+const v6Keys = new Int32Array(V6_SLOTS * 4);
+const v6Text: string[] = new Array<string>(V6_SLOTS).fill("::");
+const words = new Uint16Array(8);
+
 /** Format 16 bytes at `off` as IPv6 text in RFC 5952 canonical form. */
 export function formatIPv6(b: Uint8Array, off: number): string {
-  const words: number[] = new Array(8);
+  const k0 = (b[off]! << 24) | (b[off + 1]! << 16) | (b[off + 2]! << 8) | b[off + 3]!;
+  const k1 = (b[off + 4]! << 24) | (b[off + 5]! << 16) | (b[off + 6]! << 8) | b[off + 7]!;
+  const k2 = (b[off + 8]! << 24) | (b[off + 9]! << 16) | (b[off + 10]! << 8) | b[off + 11]!;
+  const k3 = (b[off + 12]! << 24) | (b[off + 13]! << 16) | (b[off + 14]! << 8) | b[off + 15]!;
+  const slot = Math.imul(k0 ^ Math.imul(k1, 31) ^ Math.imul(k2, 961) ^ Math.imul(k3, 29791), 0x9e3779b1) >>> 23;
+  const at = slot * 4;
+  if (v6Keys[at] === k0 && v6Keys[at + 1] === k1 && v6Keys[at + 2] === k2 && v6Keys[at + 3] === k3) return v6Text[slot]!;
+  const text = ipv6Text(b, off);
+  v6Keys[at] = k0; v6Keys[at + 1] = k1; v6Keys[at + 2] = k2; v6Keys[at + 3] = k3;
+  v6Text[slot] = text;
+  return text;
+}
+
+function ipv6Text(b: Uint8Array, off: number): string {
   for (let i = 0; i < 8; i++) words[i] = (b[off + 2 * i]! << 8) | b[off + 2 * i + 1]!;
   // Longest run of two or more zero words, first one on ties (RFC 5952 4.2).
   let bestStart = -1;
@@ -63,7 +100,7 @@ export function formatIPv6(b: Uint8Array, off: number): string {
   }
   // IPv4-mapped addresses keep their dotted tail (RFC 5952 5).
   if (bestStart === 0 && bestLen === 5 && words[5] === 0xffff) {
-    return "::ffff:" + formatIPv4(b, off + 12);
+    return "::ffff:" + DEC[b[off + 12]!]! + "." + DEC[b[off + 13]!]! + "." + DEC[b[off + 14]!]! + "." + DEC[b[off + 15]!]!;
   }
   let out = "";
   for (let i = 0; i < 8; i++) {
@@ -72,7 +109,7 @@ export function formatIPv6(b: Uint8Array, off: number): string {
       i += bestLen - 1;
       continue;
     }
-    out += words[i]!.toString(16);
+    out += hexWord(words[i]!);
     if (i < 7) out += ":";
   }
   return out;

@@ -65,7 +65,11 @@ export interface ProtocolDef {
   /** Lays out a dissected layer: compiled on first use (layout.ts). */
   layout: LayoutFn;
   /** The generated build functions (packet/build-compile.ts), made on first build. */
-  build?: unknown;
+  build: unknown;
+  /** The protocol's number: its index in a reusable dissector's pool. */
+  readonly id: number;
+  /** One dissection step of a packet whose next layer is this protocol (packet/step.ts). */
+  step: (p: never) => boolean;
 }
 
 /** Anything that owns a layer and wants to know when it changes. */
@@ -203,7 +207,6 @@ export class LayerBase {
       let items = this._c[i] as LayerBase[] | undefined;
       if (items === undefined) {
         items = (f as ListField).readItems(b, o, end, this);
-        for (const it of items) it._owner = this._owner;
         this._c[i] = items;
       }
       return items;
@@ -313,13 +316,26 @@ function compileToObject(def: ProtocolDef): () => Record<string, unknown> {
   const reads: string[] = [];
   const props: string[] = [];
   def.fields.forEach((f, i) => {
+    if (f.kind === "list") {
+      // A dissected list not yet read is decoded straight to objects through one reused probe
+      // layer (list.ts objectsAt): no item layers are made for it.
+      const slot = 2 * (i - def.firstDynamic);
+      reads.push(`let v${i};
+if (this._b !== null && (this._v === null || this._v[${i}] === undefined) && (this._c === null || this._c[${i}] === undefined)) {
+  const o = this._offs[${slot}];
+  v${i} = o < 0 ? undefined : F[${i}].objectsAt(this._b, o, this._offs[${slot + 1}], this);
+} else { v${i} = this.${f.name}; if (Array.isArray(v${i})) v${i} = v${i}.map(toObject); }`);
+      props.push(`${f.name}: v${i}`);
+      return;
+    }
     reads.push(`const v${i} = this.${f.name};`);
-    if (f.kind === "list") props.push(`${f.name}: Array.isArray(v${i}) ? v${i}.map(toObject) : v${i}`);
-    // Detached even when the value is a view of the dissected bytes (or a Buffer's).
+    // Integers, addresses and text are never bytes; anything else is detached even when the value
+    // is a view of the dissected bytes (or a Buffer's).
+    if (f instanceof IntField_ || f instanceof AddressField || f instanceof StringField) props.push(`${f.name}: v${i}`);
     else props.push(`${f.name}: v${i} instanceof Uint8Array ? new Uint8Array(v${i}) : v${i}`);
   });
   const src = `const toObject = (x) => x.toObject();\nreturn function toObject_${def.name}() {\n${reads.join("\n")}\nreturn { ${props.join(", ")} };\n};`;
-  return new Function(src)() as () => Record<string, unknown>;
+  return new Function("F", src)(def.fields) as () => Record<string, unknown>;
 }
 
 /** Make the layer class for a protocol. */

@@ -44,9 +44,14 @@ export function compileLayout(def: ProtocolDef): LayoutFn {
     emit("let hdrLimit = limit;");
     emit("let offs = layer._offs;");
     // A plain array: a small Int32Array costs several times more to make.
-    emit(`if (offs === null || offs.length !== ${k}) offs = layer._offs = new Array(${k}).fill(0);`);
-    if (k <= 32) emit(Array.from({ length: k / 2 }, (_, j) => `offs[${2 * j}] = -1;`).join(" "));
-    else emit(`for (let j = 0; j < ${k}; j += 2) offs[j] = -1;`);
+    // A fresh layer gets a literal (cheap to make); a reused one has its slots reset.
+    if (k <= 32) {
+      emit(`if (offs === null || offs.length !== ${k}) offs = layer._offs = [${Array.from({ length: k }, (_, j) => (j % 2 === 0 ? -1 : 0)).join(", ")}];`);
+      emit(`else { ${Array.from({ length: k / 2 }, (_, j) => `offs[${2 * j}] = -1;`).join(" ")} }`);
+    } else {
+      emit(`if (offs === null || offs.length !== ${k}) offs = layer._offs = new Array(${k}).fill(0);`);
+      emit(`for (let j = 0; j < ${k}; j += 2) offs[j] = -1;`);
+    }
     emit("let declHdrEnd = -1;");
     if (fd > 0) {
       const last = fields[fd - 1]!;

@@ -5,7 +5,7 @@
 import { MalformedError, type WirecraftError } from "../errors.js";
 import type { FieldValues } from "./expression.js";
 import { FieldImpl, RangeProblem, type IntField_, type LengthSpec } from "./field.js";
-import { layoutLayer, type LayerBase, type ProtocolDef } from "./layer.js";
+import type { LayerBase, ProtocolDef } from "./layer.js";
 
 /** Most items a list may hold when dissecting; a bound against hostile input. */
 export const MAX_LIST_ITEMS = 65536;
@@ -19,6 +19,8 @@ export class ListField extends FieldImpl {
   count: ((l: FieldValues) => number) | undefined = undefined;
   length: ((l: FieldValues) => number) | undefined = undefined;
   private probe: LayerBase | undefined = undefined;
+  private objectProbe: LayerBase | undefined = undefined;
+  private makeItems: MakeItems | undefined = undefined;
   constructor(item: ProtocolDef, options: { count?: LengthSpec; length?: LengthSpec; when?: string | ((l: FieldValues) => unknown); hex?: boolean; required?: boolean; doc?: string }) {
     super(options);
     this.item = item;
@@ -52,7 +54,7 @@ export class ListField extends FieldImpl {
     try {
       while (count >= 0 ? n < count : pos < end) {
         if (n >= MAX_LIST_ITEMS) return new MalformedError(owner, this.name, pos, `more than ${MAX_LIST_ITEMS} items`);
-        const err = layoutLayer(probe, b, pos, end, layer._base);
+        const err = this.item.layout(probe, b, pos, end, layer._base);
         if (err !== undefined) return err;
         const size = probe._h - pos;
         if (size <= 0) return new MalformedError(owner, this.name, pos, "a list item of zero length");
@@ -74,15 +76,33 @@ export class ListField extends FieldImpl {
       const cf = layer._d.countFor.get(this.index);
       if (cf !== undefined) count = (layer as unknown as Record<string, number>)[cf.name]!;
     }
-    const items: LayerBase[] = [];
-    let pos = off;
-    while (count >= 0 ? items.length < count : pos < end) {
-      const it = new this.item.Layer();
-      if (layoutLayer(it, b, pos, end, layer._base) !== undefined) break;
-      items.push(it);
-      pos = it._h;
+    this.makeItems ??= compileMakeItems(this.item);
+    return this.makeItems(b, off, end, count, layer._base, layer._owner);
+  }
+
+  /** Decode the items in `b[off..end)` straight to plain objects (`toObject()` of each), making no item layers. */
+  objectsAt(b: Uint8Array, off: number, end: number, layer: LayerBase): Record<string, unknown>[] {
+    let count = -1;
+    if (this.count !== undefined) count = this.count(layer as unknown as FieldValues);
+    else {
+      const cf = layer._d.countFor.get(this.index);
+      if (cf !== undefined) count = (layer as unknown as Record<string, number>)[cf.name]!;
     }
-    return items;
+    const out: Record<string, unknown>[] = [];
+    const probe = this.objectProbe ?? new this.item.Layer();
+    this.objectProbe = undefined;
+    probe._owner = null;
+    try {
+      let pos = off;
+      while (count >= 0 ? out.length < count : pos < end) {
+        if (this.item.layout(probe, b, pos, end, layer._base) !== undefined) break;
+        out.push(probe.toObject());
+        pos = probe._h;
+      }
+    } finally {
+      this.objectProbe = probe;
+    }
+    return out;
   }
 
   read(): unknown {
@@ -118,4 +138,25 @@ export class ListField extends FieldImpl {
     const bound = this.countSource !== undefined ? ` count ${String(this.countSource)}` : this.lengthSource !== undefined ? ` length ${String(this.lengthSource)}` : "";
     return `list(${this.item.name}${bound})`;
   }
+}
+
+type MakeItems = (b: Uint8Array, off: number, end: number, count: number, base: number, owner: LayerBase["_owner"]) => LayerBase[];
+
+/**
+ * Generate the item maker of a list of `item`s: the item class is a constant in it, so each `new`
+ * is an inlined allocation (a shared `new this.item.Layer()` sees every item class and is not).
+ */
+function compileMakeItems(item: ProtocolDef): MakeItems {
+  return new Function("L", "D", `return function items_${item.name}(b, off, end, count, base, owner) {
+  const items = [];
+  let pos = off;
+  while (count >= 0 ? items.length < count : pos < end) {
+    const it = new L();
+    if (D.layout(it, b, pos, end, base) !== undefined) break;
+    it._owner = owner;
+    items.push(it);
+    pos = it._h;
+  }
+  return items;
+};`)(item.Layer, item) as MakeItems;
 }

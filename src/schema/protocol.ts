@@ -280,7 +280,8 @@ export function defineProtocol<const S extends Shape>(name: string, shape: S, op
     layerLen, payloadLen, headerLen, lengthFor, countFor, checksums,
     options: options as ProtocolDef["options"],
     binds: [], dispatchGroups: undefined,
-    Layer: LayerBase, protocol: undefined, layout: lazyLayout,
+    Layer: LayerBase, protocol: undefined, layout: lazyLayout, build: undefined,
+    id: protocols++, step: firstStep,
   };
   def.Layer = makeLayerClass(def);
   const Ctor = def.Layer;
@@ -337,8 +338,19 @@ export const field = {
   custom,
 };
 
+/** How many protocols have been defined; each has its number in `def.id`. */
+let protocols = 0;
+export function protocolCount(): number {
+  return protocols;
+}
+
+/** A protocol's dissection step until it is compiled (by the packet module, see packet/step.ts). */
+function firstStep(p: never): boolean {
+  return hooks.step!(p);
+}
+
 /** Set by the packet module: strict parsing of bytes as a protocol (avoids an import cycle). */
-export const hooks: { parse?: (bytes: Uint8Array, def: ProtocolDef) => LayerBase } = {};
+export const hooks: { parse?: (bytes: Uint8Array, def: ProtocolDef) => LayerBase; step?: (p: never) => boolean } = {};
 
 /** Parse `bytes` strictly as `protocol` and what it carries; throw a typed error on bad input. */
 export function parseStrict<P extends AnyProtocol>(protocol: P, bytes: Uint8Array): LayerOf<P> {
