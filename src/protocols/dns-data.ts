@@ -8,7 +8,7 @@
 import { formatIPv4, formatIPv6, parseIPv4, parseIPv6, toHex } from "../schema/address.js";
 import { field } from "../schema/protocol.js";
 import type { CustomReadContext, CustomWriteContext } from "../schema/custom.js";
-import { encodeName, normalizeName, walkName } from "./dns-name.js";
+import { encodeName, nameAt as nameAtBytes, normalizeName } from "./dns-name.js";
 
 /** DNS resource record types (IANA). */
 export const DnsType = {
@@ -31,8 +31,7 @@ const u16 = (b: Uint8Array, o: number) => (b[o]! << 8) | b[o + 1]!;
 const u32 = (b: Uint8Array, o: number) => ((b[o]! << 24) >>> 0) + ((b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!);
 
 function nameAt(c: CustomReadContext, at: number): { span: number; name: string } {
-  const { span, labels } = walkName(c.bytes, at, c.end, c.base);
-  return { span, name: labels.length ? labels.join(".") : "." };
+  return nameAtBytes(c.bytes, at, c.end, c.base);
 }
 
 function need(c: CustomReadContext, at: number, n: number, what: string): void {

@@ -18,9 +18,12 @@ export const MAX_NAME_LENGTH = 255;
 /** Key of the per-build map of name suffixes already written (lower-cased suffix -> offset). */
 const WRITTEN = Symbol("dns names written");
 
-/** Walk a name at `off`; return its span there and its labels. Throws on malformed names. */
-export function walkName(b: Uint8Array, off: number, end: number, base: number): { span: number; labels: string[] } {
-  const labels: string[] = [];
+/**
+ * Walk a name at `off`: return its span there, and its text when `text` is asked for (labels
+ * joined by dots, escaped; "." for the root). Throws on malformed names.
+ */
+function walk(b: Uint8Array, off: number, end: number, base: number, text: boolean): { span: number; name: string } {
+  let name = "";
   let pos = off;
   let segStart = off;
   let limit = end;
@@ -31,7 +34,7 @@ export function walkName(b: Uint8Array, off: number, end: number, base: number):
     const len = b[pos]!;
     if (len === 0) {
       if (span < 0) span = pos + 1 - off;
-      return { span, labels };
+      return { span, name: name === "" ? "." : name };
     }
     const top = len & 0xc0;
     if (top === 0xc0) {
@@ -49,14 +52,58 @@ export function walkName(b: Uint8Array, off: number, end: number, base: number):
     if (pos + 1 + len > limit) throw new Error(`label of ${len} byte(s) runs past the end at offset ${pos}`);
     wire += len + 1;
     if (wire > MAX_NAME_LENGTH) throw new Error(`name is longer than ${MAX_NAME_LENGTH} bytes`);
-    let label = "";
-    for (let i = pos + 1; i <= pos + len; i++) {
-      const c = String.fromCharCode(b[i]!);
-      label += c === "." || c === "\\" ? "\\" + c : c;
+    if (text) {
+      if (name !== "") name += ".";
+      name += labelText(b, pos + 1, pos + 1 + len);
     }
-    labels.push(label);
     pos += 1 + len;
   }
+}
+
+/** One-character strings of the latin1 code points, and their escaped forms for `.` and `\`. */
+const CHAR: string[] = Array.from({ length: 256 }, (_, c) => (c === 0x2e || c === 0x5c ? "\\" : "") + String.fromCharCode(c));
+
+// Label text is interned in a direct-mapped cache: names repeat their labels ("www", "com"), and a
+// hit costs a hash and a compare where building the text costs a concatenation per character.
+const LABEL_SLOTS = 2048;
+const labelCache: string[] = new Array<string>(LABEL_SLOTS).fill("");
+
+/** The text of one label's bytes (latin1, with `.` and `\\` escaped). */
+function labelText(b: Uint8Array, start: number, end: number): string {
+  const n = end - start;
+  let h = n;
+  for (let i = start; i < end; i++) {
+    const c = b[i]!;
+    if (c === 0x2e || c === 0x5c) return escapedText(b, start, end);
+    h = Math.imul(h ^ c, 0x01000193);
+  }
+  const slot = h >>> 21;
+  const cached = labelCache[slot]!;
+  if (cached.length === n) {
+    let same = true;
+    for (let i = 0; i < n; i++) if (cached.charCodeAt(i) !== b[start + i]) { same = false; break; }
+    if (same) return cached;
+  }
+  let text = "";
+  for (let i = start; i < end; i++) text += CHAR[b[i]!]!;
+  labelCache[slot] = text;
+  return text;
+}
+
+function escapedText(b: Uint8Array, start: number, end: number): string {
+  let s = "";
+  for (let i = start; i < end; i++) s += CHAR[b[i]!]!;
+  return s;
+}
+
+/** The span of the name at `off` (its labels checked as when reading). Throws on malformed names. */
+export function nameSpan(b: Uint8Array, off: number, end: number, base: number): number {
+  return walk(b, off, end, base, false).span;
+}
+
+/** The span and text of the name at `off`. Throws on malformed names. */
+export function nameAt(b: Uint8Array, off: number, end: number, base: number): { span: number; name: string } {
+  return walk(b, off, end, base, true);
 }
 
 /** Split a name as written by users ("www.example.com", "www.example.com.", ".") into raw labels. */
@@ -124,7 +171,7 @@ export function encodeName(name: string, ctx: CustomWriteContext, compress = tru
 
 /** Read a name at `ctx.offset`. */
 export function readName(ctx: CustomReadContext): string {
-  return joinLabels(walkName(ctx.bytes, ctx.offset, ctx.end, ctx.base).labels);
+  return walk(ctx.bytes, ctx.offset, ctx.end, ctx.base, true).name;
 }
 
 /** A DNS name field: read with loop protection, written with compression. */
@@ -133,7 +180,7 @@ export function dnsNameField(doc: string) {
     kind: "dnsName",
     default: ".",
     doc,
-    span: (ctx) => walkName(ctx.bytes, ctx.offset, ctx.end, ctx.base).span,
+    span: (ctx) => nameSpan(ctx.bytes, ctx.offset, ctx.end, ctx.base),
     read: readName,
     normalize: normalizeName,
     encode: (v, ctx) => encodeName(v, ctx),

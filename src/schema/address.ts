@@ -6,8 +6,24 @@
 const HEX = "0123456789abcdef";
 const HEX_BYTE: string[] = Array.from({ length: 256 }, (_, i) => HEX[i >> 4]! + HEX[i & 15]!);
 
-/** Format 6 bytes at `off` as `aa:bb:cc:dd:ee:ff`. */
+const MAC_SLOTS = 1024;
+const macKeys = new Int32Array(MAC_SLOTS * 2);
+const macText: string[] = new Array<string>(MAC_SLOTS).fill("00:00:00:00:00:00");
+
+/** Format 6 bytes at `off` as `aa:bb:cc:dd:ee:ff` (interned like IPv4 text, below). */
 export function formatMac(b: Uint8Array, off: number): string {
+  const hi = (b[off]! << 8) | b[off + 1]!;
+  const lo = (b[off + 2]! << 24) | (b[off + 3]! << 16) | (b[off + 4]! << 8) | b[off + 5]!;
+  const slot = Math.imul(lo ^ Math.imul(hi, 0x01000193), 0x9e3779b1) >>> 22;
+  if (macKeys[2 * slot] === hi && macKeys[2 * slot + 1] === lo) return macText[slot]!;
+  const text = macString(b, off);
+  macKeys[2 * slot] = hi;
+  macKeys[2 * slot + 1] = lo;
+  macText[slot] = text;
+  return text;
+}
+
+function macString(b: Uint8Array, off: number): string {
   return (
     HEX_BYTE[b[off]!]! + ":" + HEX_BYTE[b[off + 1]!]! + ":" + HEX_BYTE[b[off + 2]!]! + ":" +
     HEX_BYTE[b[off + 3]!]! + ":" + HEX_BYTE[b[off + 4]!]! + ":" + HEX_BYTE[b[off + 5]!]!
@@ -36,7 +52,7 @@ const HEX_SHORT: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16)
 // Address text is interned in small direct-mapped caches: traffic repeats its addresses, and a hit
 // costs a hash and a compare where formatting costs several string concatenations. Each slot holds
 // the last address that hashed there; the tables start full of the all-zeros address.
-const V4_SLOTS = 1024;
+const V4_SLOTS = 4096;
 const v4Keys = new Int32Array(V4_SLOTS);
 const v4Text: string[] = new Array<string>(V4_SLOTS).fill("0.0.0.0");
 
@@ -44,7 +60,7 @@ const v4Text: string[] = new Array<string>(V4_SLOTS).fill("0.0.0.0");
 export function formatIPv4(b: Uint8Array, off: number): string {
   const a0 = b[off]!, a1 = b[off + 1]!, a2 = b[off + 2]!, a3 = b[off + 3]!;
   const key = (a0 << 24) | (a1 << 16) | (a2 << 8) | a3;
-  const slot = Math.imul(key, 0x9e3779b1) >>> 22;
+  const slot = Math.imul(key, 0x9e3779b1) >>> 20;
   if (v4Keys[slot] === key) return v4Text[slot]!;
   const text = DEC[a0]! + "." + DEC[a1]! + "." + DEC[a2]! + "." + DEC[a3]!;
   v4Keys[slot] = key;
@@ -66,7 +82,7 @@ export function parseIPv4(text: string, out: Uint8Array, off: number): boolean {
   return true;
 }
 
-const V6_SLOTS = 512;
+const V6_SLOTS = 1024;
 const v6Keys = new Int32Array(V6_SLOTS * 4);
 const v6Text: string[] = new Array<string>(V6_SLOTS).fill("::");
 const words = new Uint16Array(8);
@@ -77,7 +93,7 @@ export function formatIPv6(b: Uint8Array, off: number): string {
   const k1 = (b[off + 4]! << 24) | (b[off + 5]! << 16) | (b[off + 6]! << 8) | b[off + 7]!;
   const k2 = (b[off + 8]! << 24) | (b[off + 9]! << 16) | (b[off + 10]! << 8) | b[off + 11]!;
   const k3 = (b[off + 12]! << 24) | (b[off + 13]! << 16) | (b[off + 14]! << 8) | b[off + 15]!;
-  const slot = Math.imul(k0 ^ Math.imul(k1, 31) ^ Math.imul(k2, 961) ^ Math.imul(k3, 29791), 0x9e3779b1) >>> 23;
+  const slot = Math.imul(k0 ^ Math.imul(k1, 31) ^ Math.imul(k2, 961) ^ Math.imul(k3, 29791), 0x9e3779b1) >>> 22;
   const at = slot * 4;
   if (v6Keys[at] === k0 && v6Keys[at + 1] === k1 && v6Keys[at + 2] === k2 && v6Keys[at + 3] === k3) return v6Text[slot]!;
   const text = ipv6Text(b, off);
