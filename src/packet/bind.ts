@@ -8,6 +8,7 @@ import { RangeProblem } from "../schema/field.js";
 import type { LayerBase, ProtocolDef } from "../schema/layer.js";
 import { defOf, type AnyProtocol, type InferInit } from "../schema/protocol.js";
 import { resetSteps } from "./step.js";
+import { resetChains } from "./build-chain.js";
 
 interface DispatchGroup {
   readonly field: number;
@@ -41,6 +42,7 @@ export function bind<L extends AnyProtocol, U extends AnyProtocol>(lower: L, upp
   generation++;
   bindCache.delete(ld);
   resetSteps();
+  resetChains();
 }
 
 /** Bumped by every bind: compiled dispatchers made before it are stale (binds may be inherited). */

@@ -19,8 +19,13 @@ export interface BuildRoot {
   readonly scratch: Map<unknown, unknown>;
 }
 
-export type MeasureFn = (layer: LayerBase, next: ProtocolDef | undefined, recompute: boolean, root: BuildRoot | undefined) => BuildScratch;
+/** `match`: the bind values for `next` when the caller knows them (null: none), else undefined. */
+export type MeasureFn = (layer: LayerBase, next: ProtocolDef | undefined, recompute: boolean, root: BuildRoot | undefined, match?: Map<number, unknown> | null) => BuildScratch;
 export type WriteFn = (layer: LayerBase, b: Uint8Array, off: number) => void;
+export type FillFn = (layer: LayerBase, bs: BuildScratch, start: number, headerEnd: number, end: number) => void;
+
+/** A protocol's generated build functions. */
+export interface BuildFunctions { measure: MeasureFn; write: WriteFn; fill: FillFn }
 
 /** What the generated code calls back for the unusual kinds (lists, custom encodings). */
 export interface BuildHelpers {
@@ -29,13 +34,15 @@ export interface BuildHelpers {
   measureItems(items: LayerBase[], recompute: boolean, rootOff: number, scratch: Map<unknown, unknown>): number;
   encodeCustom(f: CustomField, x: unknown, position: number, scratch: Map<unknown, unknown>, fields: readonly FieldImpl[], vals: unknown[], i: number): Uint8Array;
   writeHeader(layer: LayerBase, b: Uint8Array, off: number): void;
+  /** The size of the value of field `ti` (a length's target that is not the layer, header or payload). */
+  targetSize(def: ProtocolDef, bs: BuildScratch, ti: number): number;
 }
 
 /** Return the generated build functions of a protocol, made on first use (kept on the protocol). */
-export function buildFunctions(def: ProtocolDef, h: BuildHelpers): { measure: MeasureFn; write: WriteFn } {
-  let c = def.build as { measure: MeasureFn; write: WriteFn } | undefined;
+export function buildFunctions(def: ProtocolDef, h: BuildHelpers): BuildFunctions {
+  let c = def.build as BuildFunctions | undefined;
   if (c === undefined) {
-    c = { measure: compileMeasure(def, h), write: compileWrite(def, h) };
+    c = { measure: compileMeasure(def, h), write: compileWrite(def, h), fill: compileFill(def, h) };
     def.build = c;
   }
   return c;
@@ -80,7 +87,7 @@ function compileMeasure(def: ProtocolDef, h: BuildHelpers): MeasureFn {
   const n = fields.length;
   const L: string[] = [];
   L.push("const set = layer._v;");
-  L.push("const match = next !== undefined ? BIND(D, next) : undefined;");
+  L.push("const match = known !== undefined ? (known === null ? undefined : known) : next !== undefined ? BIND(D, next) : undefined;");
   L.push(`const vals = new Array(${n});`);
   L.push(`const present = new Array(${n});`);
   L.push("let pos = 0, bitRun = 0, x, here, enc;");
@@ -137,7 +144,7 @@ function compileMeasure(def: ProtocolDef, h: BuildHelpers): MeasureFn {
   L.push("if (enc !== undefined) bs.enc = enc;");
   L.push("layer._bs = bs;");
   L.push("return bs;");
-  const src = `return function measure_${def.name}(layer, next, recompute, root) {\n${L.join("\n")}\n};`;
+  const src = `return function measure_${def.name}(layer, next, recompute, root, known) {\n${L.join("\n")}\n};`;
   return new Function("D", "F", "H", "BIND", "RANGE", src)(def, fields, h, bindFor, FieldRangeError) as MeasureFn;
 }
 
@@ -175,4 +182,35 @@ function compileWrite(def: ProtocolDef, h: BuildHelpers): WriteFn {
   }
   const src = `return function write_${def.name}(layer, b, off) {\n${L.join("\n")}\n};`;
   return new Function("D", "F", "H", src)(def, fields, h) as WriteFn;
+}
+
+/** Generate what `fillAuto` does for a protocol: only its computed fields, each with its rule written in. */
+function compileFill(def: ProtocolDef, h: BuildHelpers): FillFn {
+  const L: string[] = ["const vals = bs.vals;", "let v, size;"];
+  def.fields.forEach((f, i) => {
+    if (!(f instanceof IntField_) || f.auto === undefined) return;
+    L.push(`if (vals[${i}] === H.AUTO) {`);
+    if (f.auto === "checksum") {
+      L.push(`  vals[${i}] = 0;`);
+      L.push("}");
+      return;
+    }
+    if (f.auto === "count") {
+      L.push(`  const items = vals[${def.index.get(f.countOf!)!}];`);
+      L.push("  v = items === undefined ? 0 : items.length;");
+    } else {
+      const t = f.lengthOf!;
+      if (t === "layer") L.push("  size = end - start;");
+      else if (t === "header") L.push("  size = headerEnd - start;");
+      else if (t === "payload") L.push("  size = end - headerEnd;");
+      else L.push(`  size = H.targetSize(D, bs, ${def.index.get(t)!});`);
+      L.push(`  v = (size + ${f.adjust}) / ${f.scale};`);
+      if (f.scale !== 1) L.push(`  if (!Number.isInteger(v)) throw new RANGE(D.name, ${JSON.stringify(f.name)}, size, "a length of " + size + " byte(s) is not a whole number of ${f.scale}-byte units");`);
+    }
+    L.push(`  if (v > ${f.max} || v < ${f.min}) throw new RANGE(D.name, ${JSON.stringify(f.name)}, v, "computed value does not fit (${f.min}..${f.max})");`);
+    L.push(`  vals[${i}] = v;`);
+    L.push("}");
+  });
+  const src = `return function fill_${def.name}(layer, bs, start, headerEnd, end) {\n${L.join("\n")}\n};`;
+  return new Function("D", "H", "RANGE", src)(def, h, FieldRangeError) as FillFn;
 }

@@ -10,6 +10,7 @@ import type { BuildScratch, LayerBase, ProtocolDef } from "../schema/layer.js";
 import { CustomField } from "../schema/custom.js";
 import { bindFor } from "./bind.js";
 import { buildFunctions, type BuildHelpers, type BuildRoot } from "./build-compile.js";
+import { chainBuilder, type ChainHelpers } from "./build-chain.js";
 
 export type { BuildRoot } from "./build-compile.js";
 
@@ -109,33 +110,14 @@ function measureItem(item: LayerBase, recompute: boolean, root: BuildRoot): numb
 
 /** Compute unset lengths and counts now that sizes are known. */
 export function fillAuto(layer: LayerBase, bs: BuildScratch, start: number, headerEnd: number, end: number): void {
-  const def = layer._d;
-  const fields = def.fields;
-  const vals = bs.vals;
-  for (let i = 0; i < fields.length; i++) {
-    if (vals[i] !== AUTO) continue;
-    const f = fields[i] as IntField_;
-    if (f.auto === "checksum") { vals[i] = 0; continue; }
-    let v: number;
-    if (f.auto === "count") v = (vals[def.index.get(f.countOf!)!] as unknown[] | undefined)?.length ?? 0;
-    else {
-      const t = f.lengthOf!;
-      let size: number;
-      if (t === "layer") size = end - start;
-      else if (t === "header") size = headerEnd - start;
-      else if (t === "payload") size = end - headerEnd;
-      else {
-        const ti = def.index.get(t)!;
-        const tf = fields[ti]!;
-        const tv = vals[ti];
-        size = tv === undefined ? 0 : tf.kind === "list" ? sumItems(tv as LayerBase[]) : bs.enc?.[ti] !== undefined ? bs.enc[ti]!.length : tf.sizeOf(tv);
-      }
-      v = (size + f.adjust) / f.scale;
-      if (!Number.isInteger(v)) throw new FieldRangeError(def.name, f.name, size, `a length of ${size} byte(s) is not a whole number of ${f.scale}-byte units`);
-    }
-    if (v > f.max || v < f.min) throw new FieldRangeError(def.name, f.name, v, `computed value does not fit (${f.min}..${f.max})`);
-    vals[i] = v;
-  }
+  buildFunctions(layer._d, HELPERS).fill(layer, bs, start, headerEnd, end);
+}
+
+/** The size of the resolved value of field `ti`, the target of a length field. */
+function targetSize(def: ProtocolDef, bs: BuildScratch, ti: number): number {
+  const tf = def.fields[ti]!;
+  const tv = bs.vals[ti];
+  return tv === undefined ? 0 : tf.kind === "list" ? sumItems(tv as LayerBase[]) : bs.enc?.[ti] !== undefined ? bs.enc[ti]!.length : tf.sizeOf(tv);
 }
 
 function sumItems(items: LayerBase[]): number {
@@ -149,60 +131,83 @@ export function writeHeader(layer: LayerBase, b: Uint8Array, off: number): void 
   buildFunctions(layer._d, HELPERS).write(layer, b, off);
 }
 
-/** Serialise a chain of layers into one buffer. */
-export function buildLayers(layers: readonly LayerBase[], padding: (l: LayerBase) => boolean, opts: BuildOptions = {}): Uint8Array {
+/** Serialise a chain of layers into one buffer; layers of protocol `padding` are trailing padding. */
+export function buildLayers(layers: readonly LayerBase[], padding: ProtocolDef, opts: BuildOptions = {}): Uint8Array {
   const recompute = opts.recompute ?? false;
   const n = layers.length;
+  // Each layer's protocol and scratch are read once into arrays: loads from layers of many classes
+  // are megamorphic.
+  const defs = new Array<ProtocolDef>(n);
+  for (let i = 0; i < n; i++) defs[i] = layers[i]!._d;
+  // Crafted packets: the chain's generated builder.
+  const chain = chainBuilder(defs, padding, HELPERS, CHAIN);
+  if (chain !== undefined) {
+    const built = chain(layers, recompute);
+    if (built !== undefined) return built;
+  }
   const starts = new Array<number>(n);
+  const scratch = new Array<BuildScratch>(n);
   let total = 0;
   for (let i = 0; i < n; i++) {
-    const l = layers[i]!;
     let next: ProtocolDef | undefined;
     for (let j = i + 1; j < n; j++) {
-      if (!padding(layers[j]!)) { next = layers[j]!._d; break; }
+      if (defs[j] !== padding) { next = defs[j]; break; }
     }
     starts[i] = total;
-    total += measure(l, next, recompute).size;
+    const l = layers[i]!;
+    const bs = l._b === null ? buildFunctions(defs[i]!, HELPERS).measure(l, next, recompute, undefined) : measure(l, next, recompute);
+    scratch[i] = bs;
+    total += bs.size;
   }
   // Each layer's payload ends where the trailing padding layers begin.
   let payloadEnd = total;
-  for (let i = n - 1; i >= 0 && padding(layers[i]!); i--) payloadEnd = starts[i]!;
+  for (let i = n - 1; i >= 0 && defs[i] === padding; i--) payloadEnd = starts[i]!;
   for (let i = 0; i < n; i++) {
-    const l = layers[i]!;
-    if (padding(l)) continue;
-    fillAuto(l, l._bs!, starts[i]!, starts[i]! + l._bs!.size, Math.max(payloadEnd, starts[i]! + l._bs!.size));
+    const def = defs[i]!;
+    if (def === padding) continue;
+    const bs = scratch[i]!;
+    const start = starts[i]!;
+    buildFunctions(def, HELPERS).fill(layers[i]!, bs, start, start + bs.size, Math.max(payloadEnd, start + bs.size));
   }
   const b = allocate(total);
-  for (let i = 0; i < n; i++) writeHeader(layers[i]!, b, starts[i]!);
+  for (let i = 0; i < n; i++) buildFunctions(defs[i]!, HELPERS).write(layers[i]!, b, starts[i]!);
   for (let i = n - 1; i >= 0; i--) {
+    const def = defs[i]!;
+    const sums = def.checksums;
+    if (sums.length === 0) continue;
     const l = layers[i]!;
-    const def = l._d;
-    if (def.checksums.length === 0) continue;
+    const bs = scratch[i]!;
     const set = l._v;
-    for (const ci of def.checksums) {
-      if (l._bs!.vals[ci] !== 0 || (set !== null && set[ci] !== undefined)) continue;
+    for (let k = 0; k < sums.length; k++) {
+      const ci = sums[k]!;
+      if (bs.vals[ci] !== 0 || (set !== null && set[ci] !== undefined)) continue;
       if (l._b !== null && !recompute) continue;
-      if (!l._bs!.present[ci]) continue;
-      const f = def.fields[ci] as IntField_;
+      if (!bs.present[ci]) continue;
       const start = starts[i]!;
-      const end = Math.max(payloadEnd, start + l._bs!.size);
-      // One context reused across builds; a checksum function that builds (re-entry) gets a fresh one.
-      const ctx = spareContext ?? new BuildChecksumContext();
-      spareContext = null;
-      ctx.reset(b, layers, i, starts, start, start + l._bs!.size, end);
-      let v: number;
-      try {
-        v = f.checksum!(ctx);
-      } finally {
-        ctx.reset(NO_BYTES, NO_LAYERS, 0, NO_STARTS, 0, 0, 0);
-        spareContext = ctx;
-      }
-      l._bs!.vals[ci] = v;
-      f.write(b, l._bs!.checksumAt![ci]!, v);
+      runChecksum(b, layers, i, starts, bs, def.fields[ci] as IntField_, ci, start, Math.max(payloadEnd, start + bs.size));
     }
   }
   return b;
 }
+
+/** Compute checksum field `ci` of layer `i` over the written bytes and write it. */
+function runChecksum(b: Uint8Array, layers: readonly LayerBase[], i: number, starts: readonly number[], bs: BuildScratch, f: IntField_, ci: number, start: number, end: number): void {
+  // One context reused across builds; a checksum function that builds (re-entry) gets a fresh one.
+  const ctx = spareContext ?? new BuildChecksumContext();
+  spareContext = null;
+  ctx.reset(b, layers, i, starts, start, start + bs.size, end);
+  let v: number;
+  try {
+    v = f.checksum!(ctx);
+  } finally {
+    ctx.reset(NO_BYTES, NO_LAYERS, 0, NO_STARTS, 0, 0, 0);
+    spareContext = ctx;
+  }
+  bs.vals[ci] = v;
+  f.write(b, bs.checksumAt![ci]!, v);
+}
+
+const CHAIN: ChainHelpers = { allocate, checksum: runChecksum };
 
 const HELPERS: BuildHelpers = {
   AUTO,
@@ -216,6 +221,7 @@ const HELPERS: BuildHelpers = {
     return f.encode(x, { position, scratch, layer: earlierValues(fields, vals, i) });
   },
   writeHeader,
+  targetSize,
 };
 
 const NONE: readonly FieldValues[] = [];

@@ -14,7 +14,6 @@ import { hexdump, layerJSON, showLayer, summarizeLayer } from "./display.js";
 
 const RAW = defOf(Raw);
 const PADDING = defOf(Padding);
-const isPadding = (l: LayerBase): boolean => l._d === PADDING;
 
 /** Options of `dissect()`. */
 export interface DissectOptions {
@@ -164,12 +163,15 @@ export class Packet implements LayerOwner {
   /** Return the first layer of protocol `p`, dissecting only as far as needed. */
   layer<P extends AnyProtocol>(p: P): LayerOf<P> | undefined {
     const ld = this._ld;
+    const l = this._l;
+    // A crafted packet's protocols are listed on first use (a packet that is only built never needs them).
+    while (ld.length < l.length) ld.push(l[ld.length]!._d.protocol);
     for (let i = 0; ; i++) {
       if (i >= ld.length && !this._step()) {
         defOf(p); // throws for what is not a protocol
         return undefined;
       }
-      if (ld[i] === p) return this._l[i] as unknown as LayerOf<P>;
+      if (ld[i] === p) return l[i] as unknown as LayerOf<P>;
     }
   }
 
@@ -199,7 +201,7 @@ export class Packet implements LayerOwner {
   bytes(options?: BuildOptions): Uint8Array {
     if (this._src !== null && !this._dirty && !options?.recompute) return this._src;
     this._complete();
-    return buildLayers(this._l, isPadding, options);
+    return buildLayers(this._l, PADDING, options);
   }
 
   /** Return the number of bytes on the wire. */
@@ -300,11 +302,12 @@ export function packet(...layers: LayerInput[]): Packet {
   const p = new Packet();
   for (const x of layers) {
     let l: LayerBase;
-    if (x instanceof Uint8Array || typeof x === "string") l = (Raw({ data: x }) as unknown as LayerBase);
+    // isView, not instanceof: a type check instead of a prototype-chain walk over many layer classes.
+    if (typeof x === "string" || ArrayBuffer.isView(x)) l = (Raw({ data: x }) as unknown as LayerBase);
     else l = x as unknown as LayerBase;
     l._owner = p;
-    p._l.push(l);
-    p._ld.push(l._d.protocol);
+    p._l.push(l); // `_ld` is filled when `layer()` first needs it
+
   }
   return p;
 }
