@@ -1,0 +1,94 @@
+/**
+ * Building a crafted packet, compiled per chain of protocols (Ethernet/IPv4/TCP/Raw, ...): one
+ * generated function measures, fills, writes and checksums every layer, calling each protocol's
+ * generated build functions as constants, with the protocol that follows each layer and the place
+ * of trailing padding known in advance.
+ *
+ * The generic loop in build.ts sees layers of every class, so each of its loads from a layer and
+ * each of its calls is megamorphic; a chain's function sees one class per position. It does what
+ * `buildLayers` does, step for step, for packets whose layers are all crafted (a dissected layer
+ * keeps its bytes' values and goes the generic way).
+ */
+import type { BuildScratch, LayerBase, ProtocolDef } from "../schema/layer.js";
+import type { IntField_ } from "../schema/field.js";
+import { bindFor } from "./bind.js";
+import { buildFunctions, type BuildHelpers } from "./build-compile.js";
+
+/** A chain's builder: the bytes, or undefined when a layer is not crafted (the generic path builds it). */
+export type ChainFn = (layers: readonly LayerBase[], recompute: boolean) => Uint8Array | undefined;
+
+/** What a chain's code calls back. */
+export interface ChainHelpers {
+  allocate(size: number): Uint8Array;
+  /** Run checksum `ci` of layer `i` (the generic path's checksum step) and write it. */
+  checksum(b: Uint8Array, layers: readonly LayerBase[], i: number, starts: number[], bs: BuildScratch, f: IntField_, ci: number, start: number, end: number): void;
+}
+
+interface Node { fn: ChainFn | undefined; next: (Node | undefined)[] }
+
+/** Chains seen so far, as a trie over protocol ids. */
+let root: (Node | undefined)[] = [];
+
+/** Forget every compiled chain (binds changed: chains have the bind values written in). */
+export function resetChains(): void {
+  root = [];
+}
+
+/** Most layers a compiled chain has; longer packets go the generic way. */
+const MAX_CHAIN = 8;
+
+/** Return the builder of a chain of protocols, compiling it on first use; undefined for long chains. */
+export function chainBuilder(defs: readonly ProtocolDef[], padding: ProtocolDef, build: BuildHelpers, h: ChainHelpers): ChainFn | undefined {
+  const n = defs.length;
+  if (n === 0 || n > MAX_CHAIN) return undefined;
+  let level = root;
+  let node: Node | undefined;
+  for (let i = 0; i < n; i++) {
+    const id = defs[i]!.id;
+    node = level[id];
+    if (node === undefined) node = level[id] = { fn: undefined, next: [] };
+    level = node.next;
+  }
+  return (node!.fn ??= compileChain(defs, padding, build, h));
+}
+
+function compileChain(defs: readonly ProtocolDef[], padding: ProtocolDef, build: BuildHelpers, h: ChainHelpers): ChainFn {
+  const n = defs.length;
+  const L: string[] = [];
+  const fns = defs.map((d) => buildFunctions(d, build));
+  // The protocol after each layer (trailing padding skipped) and the bind values it asks for.
+  const matches = defs.map((_, i) => {
+    const next = defs.slice(i + 1).find((d) => d !== padding);
+    return next === undefined ? undefined : bindFor(defs[i]!, next);
+  });
+  for (let i = 0; i < n; i++) L.push(`const l${i} = layers[${i}]; if (l${i}._b !== null) return undefined;`);
+  L.push("let total = 0;");
+  for (let i = 0; i < n; i++) {
+    L.push(`const start${i} = total; const s${i} = FN[${i}].measure(l${i}, NEXT[${i}], recompute, undefined, MATCH[${i}]); total += s${i}.size;`);
+  }
+  // Each layer's payload ends where the trailing padding layers begin.
+  let firstPad = n;
+  while (firstPad > 0 && defs[firstPad - 1] === padding) firstPad--;
+  L.push(`const payloadEnd = ${firstPad === n ? "total" : `start${firstPad}`};`);
+  for (let i = 0; i < n; i++) {
+    if (defs[i] === padding) continue;
+    L.push(`FN[${i}].fill(l${i}, s${i}, start${i}, start${i} + s${i}.size, Math.max(payloadEnd, start${i} + s${i}.size));`);
+  }
+  L.push("const b = H.allocate(total);");
+  for (let i = 0; i < n; i++) L.push(`FN[${i}].write(l${i}, b, start${i});`);
+  if (defs.some((d) => d.checksums.length > 0)) {
+    L.push(`const starts = [${defs.map((_, i) => `start${i}`).join(", ")}];`);
+    for (let i = n - 1; i >= 0; i--) {
+      const d = defs[i]!;
+      for (const ci of d.checksums) {
+        L.push(`if (s${i}.vals[${ci}] === 0 && (l${i}._v === null || l${i}._v[${ci}] === undefined) && s${i}.present[${ci}])`);
+        L.push(`  H.checksum(b, layers, ${i}, starts, s${i}, D[${i}].fields[${ci}], ${ci}, start${i}, Math.max(payloadEnd, start${i} + s${i}.size));`);
+      }
+    }
+  }
+  L.push("return b;");
+  const name = defs.map((d) => d.name.replace(/\W/g, "_")).join("_");
+  const src = `return function chain_${name}(layers, recompute) {\n${L.join("\n")}\n};`;
+  const next = defs.map((_, i) => defs.slice(i + 1).find((d) => d !== padding));
+  return new Function("D", "FN", "NEXT", "MATCH", "H", src)(defs, fns, next, matches.map((m) => m ?? null), h) as ChainFn;
+}
