@@ -328,6 +328,19 @@ if (this._b !== null && (this._v === null || this._v[${i}] === undefined) && (th
       props.push(`${f.name}: v${i}`);
       return;
     }
+    const plainBytes = (f instanceof BytesField || f instanceof PaddingField) && f.read === (f instanceof BytesField ? BytesField : PaddingField).prototype.read;
+    if (plainBytes) {
+      // Dissected bytes are copied out in one step (no view made first).
+      const dyn = i >= def.firstDynamic;
+      const slot = 2 * (i - def.firstDynamic);
+      const at = dyn ? `this._offs[${slot}]` : `this._o + ${def.staticOff[i]}`;
+      const end = dyn ? `this._offs[${slot + 1}]` : `o + ${f.size}`;
+      reads.push(`let v${i};
+if (this._b !== null && (this._v === null || this._v[${i}] === undefined)) { const o = ${at}; v${i} = o < 0 ? undefined : COPY(this._b, o, ${end}); }
+else { v${i} = this.${f.name}; if (v${i} instanceof Uint8Array) v${i} = new Uint8Array(v${i}); }`);
+      props.push(`${f.name}: v${i}`);
+      return;
+    }
     reads.push(`const v${i} = this.${f.name};`);
     // Integers, addresses and text are never bytes; anything else is detached even when the value
     // is a view of the dissected bytes (or a Buffer's).
@@ -335,7 +348,16 @@ if (this._b !== null && (this._v === null || this._v[${i}] === undefined) && (th
     else props.push(`${f.name}: v${i} instanceof Uint8Array ? new Uint8Array(v${i}) : v${i}`);
   });
   const src = `const toObject = (x) => x.toObject();\nreturn function toObject_${def.name}() {\n${reads.join("\n")}\nreturn { ${props.join(", ")} };\n};`;
-  return new Function("F", src)(def.fields) as () => Record<string, unknown>;
+  return new Function("F", "COPY", src)(def.fields, copyOut) as () => Record<string, unknown>;
+}
+
+/** A detached copy of `b[start..end)` as a plain Uint8Array (a Buffer's `slice` would be a view). */
+function copyOut(b: Uint8Array, start: number, end: number): Uint8Array {
+  const n = end - start;
+  const out = new Uint8Array(n);
+  if (n <= 64) for (let k = 0; k < n; k++) out[k] = b[start + k]!;
+  else out.set(b.subarray(start, end));
+  return out;
 }
 
 /** Make the layer class for a protocol. */
