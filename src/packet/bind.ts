@@ -39,18 +39,9 @@ export function bind<L extends AnyProtocol, U extends AnyProtocol>(lower: L, upp
     }
   }
   ld.binds.unshift({ upper: ud, match: entries });
-  generation++;
   bindCache.delete(ld);
   resetSteps();
   resetChains();
-}
-
-/** Bumped by every bind: compiled dispatchers made before it are stale (binds may be inherited). */
-let generation = 0;
-
-interface CompiledDispatch {
-  readonly generation: number;
-  readonly fn: (layer: LayerBase) => ProtocolDef | undefined;
 }
 
 function groupsOf(def: ProtocolDef): DispatchGroups {
@@ -76,48 +67,33 @@ function groupsOf(def: ProtocolDef): DispatchGroups {
  */
 export function compileDispatch(def: ProtocolDef): (layer: LayerBase) => ProtocolDef | undefined {
   const maps: Map<unknown, ProtocolDef>[] = [];
-  const rests: { def: ProtocolDef; binds: ProtocolDef["binds"] }[] = [];
+  const values: unknown[] = [];
+  const uppers: ProtocolDef[] = [];
   const lines: string[] = ["let h;"];
+  // Each bound field is read once, into a local named after it.
+  const read = new Set<string>();
+  const local = (name: string): string => {
+    if (!read.has(name)) { read.add(name); lines.push(`const f_${name} = layer.${name};`); }
+    return `f_${name}`;
+  };
   const base = def.options.inheritBinds;
   for (const d of base === undefined ? [def] : [def, defOf(base)]) {
     if (d.binds.length === 0) continue;
     const g = groupsOf(d);
     for (const grp of g.list) {
-      lines.push(`h = M[${maps.length}].get(layer.${grp.name}); if (h !== undefined) return h;`);
+      lines.push(`h = M[${maps.length}].get(${local(grp.name)}); if (h !== undefined) return h;`);
       maps.push(grp.map);
     }
-    if (g.rest.length > 0) {
-      lines.push(`h = REST(R[${rests.length}], layer); if (h !== undefined) return h;`);
-      rests.push({ def: d, binds: g.rest });
+    // Binds on several fields, in precedence order, each a chain of comparisons.
+    for (const b of g.rest) {
+      const tests = b.match.map(([fi, v]) => { values.push(v); return `${local(d.fields[fi]!.name)} === V[${values.length - 1}]`; });
+      uppers.push(b.upper);
+      lines.push(`if (${tests.join(" && ")}) return U[${uppers.length - 1}];`);
     }
   }
   lines.push("return undefined;");
   const src = `return function dispatch_${def.name}(layer) {\n${lines.join("\n")}\n};`;
-  return new Function("M", "R", "REST", src)(maps, rests, matchRest) as (layer: LayerBase) => ProtocolDef | undefined;
-}
-
-/** The first bind matching several fields of a layer. */
-function matchRest(r: { def: ProtocolDef; binds: ProtocolDef["binds"] }, layer: LayerBase): ProtocolDef | undefined {
-  const self = layer as unknown as Record<string, unknown>;
-  for (const b of r.binds) {
-    let ok = true;
-    for (const [fi, v] of b.match) {
-      if (self[r.def.fields[fi]!.name] !== v) { ok = false; break; }
-    }
-    if (ok) return b.upper;
-  }
-  return undefined;
-}
-
-/** Return the protocol bound on top of a dissected layer, if any. */
-export function dispatch(layer: LayerBase): ProtocolDef | undefined {
-  const def = layer._d;
-  let c = def.dispatchGroups as CompiledDispatch | undefined;
-  if (c === undefined || c.generation !== generation) {
-    c = { generation, fn: compileDispatch(def) };
-    def.dispatchGroups = c;
-  }
-  return c.fn(layer);
+  return new Function("M", "V", "U", src)(maps, values, uppers) as (layer: LayerBase) => ProtocolDef | undefined;
 }
 
 const bindCache = new WeakMap<ProtocolDef, Map<ProtocolDef, Map<number, unknown> | null>>();

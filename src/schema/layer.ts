@@ -57,8 +57,6 @@ export interface ProtocolDef {
   readonly checksums: readonly number[];
   readonly options: ProtocolOptionsImpl;
   readonly binds: BindEntry[];
-  /** Dispatch tables built from the binds (by the packet module), dropped when binds change. */
-  dispatchGroups: unknown;
   Layer: new () => LayerBase;
   /** The public callable protocol. */
   protocol: unknown;

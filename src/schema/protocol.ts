@@ -279,7 +279,7 @@ export function defineProtocol<const S extends Shape>(name: string, shape: S, op
     staticSize: firstDynamic === n ? pos : -1,
     layerLen, payloadLen, headerLen, lengthFor, countFor, checksums,
     options: options as ProtocolDef["options"],
-    binds: [], dispatchGroups: undefined,
+    binds: [],
     Layer: LayerBase, protocol: undefined, layout: lazyLayout, build: undefined,
     id: protocols++, step: firstStep,
   };
