@@ -21,7 +21,7 @@ export type ChainFn = (layers: readonly LayerBase[], recompute: boolean) => Uint
 export interface ChainHelpers {
   allocate(size: number): Uint8Array;
   /** Run checksum `ci` of layer `i` (the generic path's checksum step) and write it. */
-  checksum(b: Uint8Array, layers: readonly LayerBase[], i: number, starts: number[], bs: BuildScratch, f: IntField_, ci: number, start: number, end: number): void;
+  checksum(b: Uint8Array, layers: readonly LayerBase[], i: number, starts: number[], bs: BuildScratch, f: IntField_, ci: number, at: number, start: number, end: number): void;
 }
 
 interface Node { fn: ChainFn | undefined; next: (Node | undefined)[] }
@@ -82,7 +82,8 @@ function compileChain(defs: readonly ProtocolDef[], padding: ProtocolDef, build:
       const d = defs[i]!;
       for (const ci of d.checksums) {
         L.push(`if (s${i}.vals[${ci}] === 0 && (l${i}._v === null || l${i}._v[${ci}] === undefined) && s${i}.present[${ci}])`);
-        L.push(`  H.checksum(b, layers, ${i}, starts, s${i}, D[${i}].fields[${ci}], ${ci}, start${i}, Math.max(payloadEnd, start${i} + s${i}.size));`);
+        const at = ci < d.firstDynamic ? `start${i} + ${d.staticOff[ci]}` : `s${i}.checksumAt[${ci}]`;
+        L.push(`  H.checksum(b, layers, ${i}, starts, s${i}, D[${i}].fields[${ci}], ${ci}, ${at}, start${i}, Math.max(payloadEnd, start${i} + s${i}.size));`);
       }
     }
   }

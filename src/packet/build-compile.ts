@@ -160,11 +160,12 @@ function compileWrite(def: ProtocolDef, h: BuildHelpers): WriteFn {
     L.push(`  v = vals[${i}];`);
     if (f.bits) {
       L.push(`  const at = pos + ${def.bitByte[i]};`);
-      if (f.auto === "checksum") L.push(`  (bs.checksumAt ??= [])[${i}] = at;`);
+      if (f.auto === "checksum" && i >= def.firstDynamic) L.push(`  (bs.checksumAt ??= [])[${i}] = at;`);
       L.push(`  ${intWrite(f as IntField_, i, "at") ?? `F[${i}].write(b, at, v);`}`);
       L.push(`  pos += ${def.advance[i]};`);
     } else {
-      if (f.auto === "checksum") L.push(`  (bs.checksumAt ??= [])[${i}] = pos;`);
+      // Where a checksum was written, for the checksum pass (a fixed one's place is known).
+      if (f.auto === "checksum" && i >= def.firstDynamic) L.push(`  (bs.checksumAt ??= [])[${i}] = pos;`);
       if (f.kind === "list") {
         L.push("  for (let k = 0; k < v.length; k++) { const item = v[k]; H.writeHeader(item, b, pos); pos += item._bs.size; }");
       } else if (f instanceof CustomField) {

@@ -184,14 +184,15 @@ export function buildLayers(layers: readonly LayerBase[], padding: ProtocolDef, 
       if (l._b !== null && !recompute) continue;
       if (!bs.present[ci]) continue;
       const start = starts[i]!;
-      runChecksum(b, layers, i, starts, bs, def.fields[ci] as IntField_, ci, start, Math.max(payloadEnd, start + bs.size));
+      const at = ci < def.firstDynamic ? start + def.staticOff[ci]! : bs.checksumAt![ci]!;
+      runChecksum(b, layers, i, starts, bs, def.fields[ci] as IntField_, ci, at, start, Math.max(payloadEnd, start + bs.size));
     }
   }
   return b;
 }
 
 /** Compute checksum field `ci` of layer `i` over the written bytes and write it. */
-function runChecksum(b: Uint8Array, layers: readonly LayerBase[], i: number, starts: readonly number[], bs: BuildScratch, f: IntField_, ci: number, start: number, end: number): void {
+function runChecksum(b: Uint8Array, layers: readonly LayerBase[], i: number, starts: readonly number[], bs: BuildScratch, f: IntField_, ci: number, at: number, start: number, end: number): void {
   // One context reused across builds; a checksum function that builds (re-entry) gets a fresh one.
   const ctx = spareContext ?? new BuildChecksumContext();
   spareContext = null;
@@ -204,7 +205,7 @@ function runChecksum(b: Uint8Array, layers: readonly LayerBase[], i: number, sta
     spareContext = ctx;
   }
   bs.vals[ci] = v;
-  f.write(b, bs.checksumAt![ci]!, v);
+  f.write(b, at, v);
 }
 
 const CHAIN: ChainHelpers = { allocate, checksum: runChecksum };
@@ -258,6 +259,7 @@ class BuildChecksumContext implements ChecksumContext {
   start = 0;
   headerEnd = 0;
   end = 0;
+  private readonly at: { bytes: Uint8Array; start: number } = { bytes: NO_BYTES, start: 0 };
   reset(bytes: Uint8Array, layers: readonly LayerBase[], i: number, starts: readonly number[], start: number, headerEnd: number, end: number): void {
     this.bytes = bytes;
     this.layers = layers;
@@ -278,7 +280,11 @@ class BuildChecksumContext implements ChecksumContext {
     if (j < 0) return 0;
     const lj = this.layers[j]!;
     const between = j + 1 < this.i ? this.layers.slice(j + 1, this.i).map(valuesOf) : NONE;
-    return lj._d.options.pseudoHeaderSum!(lj as never, protocol, this.end - this.start, between, { bytes: this.bytes, start: this.starts[j]! });
+    // One object for the lower layer's place, valid during the call.
+    const at = this.at;
+    at.bytes = this.bytes;
+    at.start = this.starts[j]!;
+    return lj._d.options.pseudoHeaderSum!(lj as never, protocol, this.end - this.start, between, at);
   }
 }
 
