@@ -349,9 +349,13 @@ else { v${i} = this.${f.name}; if (v${i} instanceof Uint8Array) v${i} = new Uint
   return new Function("F", "COPY", src)(def.fields, copyOut) as () => Record<string, unknown>;
 }
 
+/** Zero bytes, shared: a zero-length array has nothing to change (and is frozen besides). */
+const NO_BYTES = Object.freeze(new Uint8Array(0)) as Uint8Array;
+
 /** A detached copy of `b[start..end)` as a plain Uint8Array (a Buffer's `slice` would be a view). */
 function copyOut(b: Uint8Array, start: number, end: number): Uint8Array {
   const n = end - start;
+  if (n === 0) return NO_BYTES;
   const out = new Uint8Array(n);
   if (n <= 64) for (let k = 0; k < n; k++) out[k] = b[start + k]!;
   else out.set(b.subarray(start, end));
