@@ -244,6 +244,18 @@ group("build: set values kept, unset values computed", () => {
     assert.throws(() => UDP({ nope: 1 } as never), UnknownFieldError);
   });
 
+  test("set(): undefined unsets, inherited keys count, values only from own keys", () => {
+    const l = UDP({ srcPort: 7, dstPort: 9 });
+    l.set({ srcPort: undefined });
+    assert.equal(l.isSet("srcPort"), false);
+    assert.equal(l.dstPort, 9);
+    // An inherited key is not a value to set; an own unknown key after known ones still throws.
+    const values = Object.assign(Object.create({ dstPort: 1 }) as object, { srcPort: 5 });
+    assert.equal(UDP(values).srcPort, 5);
+    assert.equal(UDP(values).dstPort, 53);
+    assert.throws(() => UDP({ srcPort: 1, dstPort: 2, bogus: 3 } as never), (e: unknown) => e instanceof UnknownFieldError && e.field === "bogus");
+  });
+
   test("layer toObject/toJSON of a crafted layer", () => {
     assert.deepEqual(UDP({ srcPort: 1 }).toObject(), { srcPort: 1, dstPort: 53, length: 0, checksum: 0 });
     assert.deepEqual(IPv4({ flags: "DF" }).toJSON().flags, 2);
