@@ -62,9 +62,15 @@ function compileChain(defs: readonly ProtocolDef[], padding: ProtocolDef, build:
     return next === undefined ? undefined : bindFor(defs[i]!, next);
   });
   for (let i = 0; i < n; i++) L.push(`const l${i} = layers[${i}]; if (l${i}._b !== null) return undefined;`);
+  // The chain's scratch objects are reused from build to build (a layer's scratch is read only
+  // during its build, and by show() right after one); a build inside a checksum function (re-entry)
+  // gets fresh ones.
+  L.push("const reuse = !busy;");
+  L.push("busy = true;");
+  L.push("try {");
   L.push("let total = 0;");
   for (let i = 0; i < n; i++) {
-    L.push(`const start${i} = total; const s${i} = FN[${i}].measure(l${i}, NEXT[${i}], recompute, undefined, MATCH[${i}]); total += s${i}.size;`);
+    L.push(`const start${i} = total; const s${i} = FN[${i}].measure(l${i}, NEXT[${i}], recompute, undefined, MATCH[${i}], reuse ? S[${i}] : undefined); total += s${i}.size;`);
   }
   // Each layer's payload ends where the trailing padding layers begin.
   let firstPad = n;
@@ -88,8 +94,10 @@ function compileChain(defs: readonly ProtocolDef[], padding: ProtocolDef, build:
     }
   }
   L.push("return b;");
+  L.push("} finally { if (reuse) busy = false; }");
   const name = defs.map((d) => d.name.replace(/\W/g, "_")).join("_");
-  const src = `return function chain_${name}(layers, recompute) {\n${L.join("\n")}\n};`;
+  const src = `let busy = false;\nreturn function chain_${name}(layers, recompute) {\n${L.join("\n")}\n};`;
+  const scratch: BuildScratch[] = defs.map((d) => ({ vals: new Array<unknown>(d.fields.length), present: new Array<boolean>(d.fields.length), size: 0, checksumAt: undefined, enc: undefined }));
   const next = defs.map((_, i) => defs.slice(i + 1).find((d) => d !== padding));
-  return new Function("D", "FN", "NEXT", "MATCH", "H", src)(defs, fns, next, matches.map((m) => m ?? null), h) as ChainFn;
+  return new Function("D", "FN", "NEXT", "MATCH", "S", "H", src)(defs, fns, next, matches.map((m) => m ?? null), scratch, h) as ChainFn;
 }

@@ -20,7 +20,7 @@ export interface BuildRoot {
 }
 
 /** `match`: the bind values for `next` when the caller knows them (null: none), else undefined. */
-export type MeasureFn = (layer: LayerBase, next: ProtocolDef | undefined, recompute: boolean, root: BuildRoot | undefined, match?: Map<number, unknown> | null) => BuildScratch;
+export type MeasureFn = (layer: LayerBase, next: ProtocolDef | undefined, recompute: boolean, root: BuildRoot | undefined, match?: Map<number, unknown> | null, reuse?: BuildScratch) => BuildScratch;
 export type WriteFn = (layer: LayerBase, b: Uint8Array, off: number) => void;
 export type FillFn = (layer: LayerBase, bs: BuildScratch, start: number, headerEnd: number, end: number) => void;
 
@@ -88,8 +88,9 @@ function compileMeasure(def: ProtocolDef, h: BuildHelpers): MeasureFn {
   const L: string[] = [];
   L.push("const set = layer._v;");
   L.push("const match = known !== undefined ? (known === null ? undefined : known) : next !== undefined ? BIND(D, next) : undefined;");
-  L.push(`const vals = new Array(${n});`);
-  L.push(`const present = new Array(${n});`);
+  // A scratch to reuse (a compiled chain's, see build-chain.ts) or fresh arrays.
+  L.push(`const vals = reuse !== undefined ? reuse.vals : new Array(${n});`);
+  L.push(`const present = reuse !== undefined ? reuse.present : new Array(${n});`);
   L.push("let pos = 0, bitRun = 0, x, here, enc;");
   L.push("let scratch = root === undefined ? undefined : root.scratch;");
   L.push("const rootOff = root === undefined ? 0 : root.offset;");
@@ -140,11 +141,12 @@ function compileMeasure(def: ProtocolDef, h: BuildHelpers): MeasureFn {
     }
     L.push("}");
   }
-  L.push("const bs = { vals, present, size: pos };");
-  L.push("if (enc !== undefined) bs.enc = enc;");
+  L.push("let bs;");
+  L.push("if (reuse !== undefined) { bs = reuse; bs.size = pos; bs.enc = enc; }");
+  L.push("else bs = { vals, present, size: pos, checksumAt: undefined, enc };");
   L.push("layer._bs = bs;");
   L.push("return bs;");
-  const src = `return function measure_${def.name}(layer, next, recompute, root, known) {\n${L.join("\n")}\n};`;
+  const src = `return function measure_${def.name}(layer, next, recompute, root, known, reuse) {\n${L.join("\n")}\n};`;
   return new Function("D", "F", "H", "BIND", "RANGE", src)(def, fields, h, bindFor, FieldRangeError) as MeasureFn;
 }
 

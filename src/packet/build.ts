@@ -90,8 +90,7 @@ export function measure(layer: LayerBase, next: ProtocolDef | undefined, recompu
       pos += pad.length;
     } else pos += x === AUTO ? f.size : f.sizeOf(x);
   }
-  const bs: BuildScratch = { vals, present, size: pos };
-  if (enc !== undefined) bs.enc = enc;
+  const bs: BuildScratch = { vals, present, size: pos, checksumAt: undefined, enc };
   layer._bs = bs;
   return bs;
 }

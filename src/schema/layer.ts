@@ -86,10 +86,10 @@ export interface BuildScratch {
   vals: unknown[];
   present: boolean[];
   size: number;
-  /** Where each checksum field was written (by field index), for the checksum pass. */
-  checksumAt?: number[];
+  /** Where each checksum field whose place is not fixed was written (by field index), for the checksum pass. */
+  checksumAt: number[] | undefined;
   /** Bytes of custom fields, encoded while measuring. */
-  enc?: (Uint8Array | undefined)[];
+  enc: (Uint8Array | undefined)[] | undefined;
 }
 
 /** The base class of every generated layer class. */
