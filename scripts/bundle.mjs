@@ -7,10 +7,50 @@
 // unbundled build/.
 import { build } from "esbuild";
 import { chmodSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const dist = join(dirname(fileURLToPath(import.meta.url)), "..", "dist");
+
+// Node's built-in modules, reached without their ESM facades: `import { x } from "node:fs"` builds a
+// module of every export of fs, which reads its lazy getters (fs.promises loads the streams and
+// readline), and node:http, node:crypto, node:child_process, node:dgram load a few dozen internal
+// modules each; with the live, stack and capture code in the bundle that was about half of the
+// import time (measured: see the commit). Each builtin becomes a small module that takes it from
+// process.getBuiltinModule (Node >= 20.16; older: createRequire); those in LAZY are loaded on the
+// first call of an imported function. LAZY modules may be imported only by lower-case function
+// names (no default, no classes, no values): anything else fails the build ("No matching export").
+const LAZY = new Set(["node:http", "node:crypto", "node:child_process", "node:dgram", "node:fs/promises", "node:os", "node:module"]);
+const nodeRequire = createRequire(import.meta.url);
+const LOADER = "wirecraft-builtin-loader";
+const builtins = {
+  name: "builtins",
+  setup(b) {
+    b.onResolve({ filter: /^node:/ }, (a) => ({ path: a.path, namespace: "builtin" }));
+    b.onResolve({ filter: new RegExp(`^${LOADER}$`) }, (a) => ({ path: a.path, namespace: "builtin-loader" }));
+    b.onLoad({ filter: /.*/, namespace: "builtin-loader" }, () => ({
+      contents: [
+        `export const builtin = process.getBuiltinModule ?? (await import("module")).createRequire(import.meta.url);`,
+      ].join("\n"),
+    }));
+    b.onLoad({ filter: /.*/, namespace: "builtin" }, (a) => {
+      const id = a.path;
+      const real = nodeRequire(id);
+      const lines = [`import { builtin } from "${LOADER}";`];
+      if (LAZY.has(id)) {
+        lines.push(`let m; const load = () => m ??= builtin(${JSON.stringify(id)});`);
+        for (const [k, v] of Object.entries(real)) {
+          if (typeof v === "function" && /^[a-z]/.test(k)) lines.push(`export function ${k}(...a) { return load().${k}(...a); }`);
+        }
+      } else {
+        lines.push(`const m = builtin(${JSON.stringify(id)});`, `export default m;`);
+        for (const k of Object.keys(real)) if (/^[A-Za-z_$][\w$]*$/.test(k) && k !== "default") lines.push(`export const ${k} = /* @__PURE__ */ (() => m.${k})();`);
+      }
+      return { contents: lines.join("\n") };
+    });
+  },
+};
 rmSync(join(dist, "chunks"), { recursive: true, force: true });
 await build({
   entryPoints: { index: join(dist, "index.js"), "cli/main": join(dist, "cli/main.js") },
@@ -28,6 +68,7 @@ await build({
   minifyWhitespace: true,
   minifySyntax: true,
   logLevel: "warning",
+  plugins: [builtins],
 });
 // The command runs as a file (its #! line passes Node its flags), as npm's bin link runs it.
 chmodSync(join(dist, "cli", "main.js"), 0o755);
