@@ -6,7 +6,7 @@
 // chunks. The unbundled modules stay in dist/ beside them for their .d.ts files; the tests run the
 // unbundled build/.
 import { build } from "esbuild";
-import { chmodSync, rmSync } from "node:fs";
+import { chmodSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -27,7 +27,8 @@ const LOADER = "wirecraft-builtin-loader";
 const builtins = {
   name: "builtins",
   setup(b) {
-    b.onResolve({ filter: /^node:/ }, (a) => ({ path: a.path, namespace: "builtin" }));
+    // The command's entry (--version, --help) keeps the plain import of node:fs.
+    b.onResolve({ filter: /^node:/ }, (a) => (a.importer === join(dist, "cli", "main.js") ? { path: a.path, external: true } : { path: a.path, namespace: "builtin" }));
     b.onResolve({ filter: new RegExp(`^${LOADER}$`) }, (a) => ({ path: a.path, namespace: "builtin-loader" }));
     b.onLoad({ filter: /.*/, namespace: "builtin-loader" }, () => ({
       contents: [
@@ -51,6 +52,32 @@ const builtins = {
     });
   },
 };
+// One chunk for the whole API: esbuild splits shared code by the set of entries (index, the command
+// and each module the command imports lazily) that reach it, which made `import "wirecraft"` read
+// ten files and link hundreds of names between them. Every module under cli/ and view/ and every
+// lazily imported module (the stack command's live/tap.js, stack/dhcp.js) imports index.js first
+// (most did already, through the protocol registry), so all the API's modules have one set of
+// entries and land in one chunk: the import reads index.js and that chunk. (For the two that index
+// imports itself, the added import closes a cycle through the entry, which leaves the order in
+// which the bundle runs modules as it was.)
+const lazyTargets = new Set();
+for (const d of ["cli", "view"]) {
+  for (const f of readdirSync(join(dist, d))) {
+    if (!f.endsWith(".js")) continue;
+    lazyTargets.add(join(dist, d, f));
+    for (const m of readFileSync(join(dist, d, f), "utf8").matchAll(/import\("(\.[^"]+)"\)/g)) lazyTargets.add(join(dist, d, m[1]));
+  }
+}
+lazyTargets.delete(join(dist, "cli", "main.js"));
+const oneChunk = {
+  name: "one-chunk",
+  setup(b) {
+    b.onLoad({ filter: /\.js$/ }, (a) => {
+      if (!lazyTargets.has(a.path)) return undefined;
+      return { contents: `import ${JSON.stringify(join(dist, "index.js"))};\n${readFileSync(a.path, "utf8")}`, loader: "js" };
+    });
+  },
+};
 rmSync(join(dist, "chunks"), { recursive: true, force: true });
 await build({
   entryPoints: { index: join(dist, "index.js"), "cli/main": join(dist, "cli/main.js") },
@@ -68,7 +95,7 @@ await build({
   minifyWhitespace: true,
   minifySyntax: true,
   logLevel: "warning",
-  plugins: [builtins],
+  plugins: [builtins, oneChunk],
 });
 // The command runs as a file (its #! line passes Node its flags), as npm's bin link runs it.
 chmodSync(join(dist, "cli", "main.js"), 0o755);
