@@ -6,7 +6,8 @@
 // chunks. The unbundled modules stay in dist/ beside them for their .d.ts files; the tests run the
 // unbundled build/.
 import { build } from "esbuild";
-import { chmodSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { chmodSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -18,7 +19,7 @@ const dist = join(dirname(fileURLToPath(import.meta.url)), "..", "dist");
 // readline), and node:http, node:crypto, node:child_process, node:dgram load a few dozen internal
 // modules each; with the live, stack and capture code in the bundle that was about half of the
 // import time (measured: see the commit). Each builtin becomes a small module that takes it from
-// process.getBuiltinModule (Node >= 20.16; older: createRequire); those in LAZY are loaded on the
+// process.getBuiltinModule (Node >= 20.16; older: a require made by the API chunk); those in LAZY are loaded on the
 // first call of an imported function. LAZY modules may be imported only by lower-case function
 // names (no default, no classes, no values): anything else fails the build ("No matching export").
 const LAZY = new Set(["node:http", "node:crypto", "node:child_process", "node:dgram", "node:fs/promises", "node:os", "node:module"]);
@@ -32,7 +33,8 @@ const builtins = {
     b.onResolve({ filter: new RegExp(`^${LOADER}$`) }, (a) => ({ path: a.path, namespace: "builtin-loader" }));
     b.onLoad({ filter: /.*/, namespace: "builtin-loader" }, () => ({
       contents: [
-        `export const builtin = process.getBuiltinModule ?? (await import("module")).createRequire(import.meta.url);`,
+        // __wirecraftRequire: a parameter of the API's script (see below), for Node before 20.16.
+        `export const builtin = process.getBuiltinModule ?? __wirecraftRequire;`,
       ].join("\n"),
     }));
     b.onLoad({ filter: /.*/, namespace: "builtin" }, (a) => {
@@ -97,5 +99,73 @@ await build({
   logLevel: "warning",
   plugins: [builtins, oneChunk],
 });
+await withCodeCache();
 // The command runs as a file (its #! line passes Node its flags), as npm's bin link runs it.
 chmodSync(join(dist, "cli", "main.js"), 0o755);
+
+/**
+ * The API chunk with V8's code cache. Compiling the chunk (about 420 kB) was the largest part of
+ * the import, and Node 20 takes a code cache for scripts only (vm.Script's cachedData), not for ES
+ * modules. So the chunk's code becomes a script, chunk-X.body.js: one function of
+ * (import.meta.url, a require) that runs the code and returns what the chunk exported; chunk-X.js
+ * becomes a small module that compiles that script with chunk-X.cache and exports the same names,
+ * so index.js and the command's chunks import it as before. The cache is made here, by running
+ * the script once in a fresh Node (so it holds the functions that run at import too). V8 takes it
+ * only from the same V8 version and flags, and compiles the script as usual otherwise (another
+ * Node, or the command, whose #! line sets a flag): same behaviour, only slower.
+ */
+async function withCodeCache() {
+  const index = readFileSync(join(dist, "index.js"), "utf8");
+  const imported = [...index.matchAll(/from"\.\/chunks\/([^"]+\.js)"/g)].map((m) => m[1]);
+  if (imported.length !== 1) throw new Error(`bundle: index.js should import one chunk, not ${imported.length}`);
+  const name = imported[0];
+  const base = name.slice(0, -3);
+  const text = readFileSync(join(dist, "chunks", name), "utf8");
+  // What the rewrite relies on: no import statements, no dynamic import or top-level await, one
+  // export statement at the end (esbuild's form), import.meta only as import.meta.url.
+  const exportAt = text.lastIndexOf("export{");
+  const problems = [];
+  if (/(^|[;}])import\s*[{*"\w]/.test(text.slice(0, 2000))) problems.push("it imports modules");
+  if (/\bimport\s*\(/.test(text)) problems.push("it has a dynamic import()");
+  if (exportAt < 0 || !/^export\{[\w$,\s]*(?:\bas\b[\w$,\s]*)*\};?\s*$/.test(text.slice(exportAt))) problems.push("its export statement is not the last");
+  if (/import\.meta(?!\.url)/.test(text)) problems.push("it uses import.meta other than import.meta.url");
+  for (const f of readdirSync(join(dist, "chunks"))) {
+    if (f !== name && readFileSync(join(dist, "chunks", f), "utf8").includes("__wirecraftRequire")) problems.push(`${f} has the built-in loader`);
+  }
+  if (problems.length) throw new Error(`bundle: the API chunk ${name} cannot become a cached script: ${problems.join("; ")}`);
+  const pairs = text.slice(exportAt + 7, text.lastIndexOf("}")).split(",").map((e) => e.trim()).filter(Boolean).map((e) => {
+    const [local, exported = local] = e.split(/\s+as\s+/);
+    return [local, exported];
+  });
+  const body = text.slice(0, exportAt).replaceAll("import.meta.url", "__wirecraftUrl");
+  writeFileSync(join(dist, "chunks", `${base}.body.js`),
+    `(function(__wirecraftUrl,__wirecraftRequire){"use strict";${body}\nreturn{${pairs.map(([l, e]) => `${JSON.stringify(e)}:${l}`).join(",")}}})`);
+  if (pairs.some(([, e]) => e.startsWith("__wirecraft"))) throw new Error("bundle: an export named __wirecraft… would clash with the loader's names");
+  writeFileSync(join(dist, "chunks", name), `// The API, compiled from ${base}.body.js with V8's code cache ${base}.cache when it fits (scripts/bundle.mjs).
+// Cache made by Node ${process.version}.
+const __wirecraftRequire = process.getBuiltinModule ?? (await import("node:module")).createRequire(import.meta.url);
+const __wirecraftApi = (() => {
+  const { readFileSync } = __wirecraftRequire("node:fs");
+  const { Script } = __wirecraftRequire("node:vm");
+  const { fileURLToPath } = __wirecraftRequire("node:url");
+  const file = fileURLToPath(new URL("./${base}.body.js", import.meta.url));
+  let cachedData;
+  try {
+    cachedData = readFileSync(fileURLToPath(new URL("./${base}.cache", import.meta.url)));
+  } catch {
+    cachedData = undefined; // no cache: compiled as usual
+  }
+  const script = new Script(readFileSync(file, "utf8"), { filename: file, cachedData });
+  return script.runInThisContext()(import.meta.url, __wirecraftRequire);
+})();
+export const { ${pairs.map(([, e]) => e).join(", ")} } = __wirecraftApi;
+`);
+  // Make the cache: run the script once in a fresh process, then serialise what V8 compiled.
+  const make = `const { readFileSync, writeFileSync } = require("node:fs"); const { Script } = require("node:vm");
+const file = ${JSON.stringify(join(dist, "chunks", `${base}.body.js`))};
+const script = new Script(readFileSync(file, "utf8"), { filename: file });
+script.runInThisContext()(require("node:url").pathToFileURL(${JSON.stringify(join(dist, "chunks", name))}).href, require);
+writeFileSync(${JSON.stringify(join(dist, "chunks", `${base}.cache`))}, script.createCachedData());`;
+  const r = spawnSync(process.execPath, ["-e", make], { encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`bundle: making the code cache failed: ${r.stderr}`);
+}

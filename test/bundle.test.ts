@@ -5,7 +5,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { Script } from "node:vm";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import * as api from "../src/index.js";
 import { has } from "./helpers/host.js";
@@ -53,4 +54,18 @@ test("the bundle: same exports, heavy built-ins loaded only when used, lazy buil
   assert.ok(records > 0);
   assert.equal(b.records, records);
   if (has("tcpdump")) assert.deepEqual(b.compiled, api.compileBpf("udp port 53"));
+});
+
+test("the bundle's API chunk runs from a script with a code cache that this Node takes", { skip }, () => {
+  const chunks = `${root}dist/chunks/`;
+  const body = readdirSync(chunks).find((f) => f.endsWith(".body.js"));
+  assert.ok(body !== undefined, "no API script in dist/chunks");
+  const base = body.slice(0, -".body.js".length);
+  const loader = readFileSync(`${chunks}${base}.js`, "utf8");
+  assert.match(loader, /new Script\(/);
+  const madeBy = /Cache made by Node (v[\d.]+)/.exec(loader)?.[1];
+  const script = new Script(readFileSync(`${chunks}${body}`, "utf8"), { filename: `${chunks}${body}`, cachedData: readFileSync(`${chunks}${base}.cache`) });
+  // V8 takes a cache made by the same version with the same flags only.
+  if (madeBy === process.version && process.execArgv.length === 0 && !process.env.NODE_OPTIONS) assert.equal(script.cachedDataRejected, false);
+  else assert.equal(typeof script.cachedDataRejected, "boolean");
 });
