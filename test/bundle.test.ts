@@ -18,11 +18,14 @@ const skip = existsSync(dist) ? false : "dist/index.js is not built (run `npm ru
 const stableInput = { prefix: "2001:db8:1:2::", netIface: "02:00:00:00:00:01", dadCounter: 0, secret: "bundle" };
 const program = [{ code: 6, jt: 0, jf: 0, k: 262144 }];
 
-/** Import the bundle in a fresh process: the built-ins its import loaded, its exports, and calls through it. */
-function throughBundle(): {
+/**
+ * Import the bundle in a fresh process: the built-ins its import loaded, its exports, and calls
+ * through it. `nodeArgs` go to Node (a V8 flag makes V8 refuse the code cache); `prelude` runs first.
+ */
+function throughBundle(nodeArgs: readonly string[] = [], prelude = ""): {
   loaded: string[]; exports: string[]; stable: number[]; packed: number[]; records: number; compiled?: unknown;
 } {
-  const script = `
+  const script = `${prelude}
     const before = new Set(process.moduleLoadList);
     const w = await import(${JSON.stringify(pathToFileURL(dist).href)});
     const loaded = process.moduleLoadList.filter((m) => !before.has(m));
@@ -36,7 +39,7 @@ function throughBundle(): {
       compiled: ${has("tcpdump") ? `w.compileBpf("udp port 53")` : "undefined"},
     };
     console.log(JSON.stringify(out));`;
-  const r = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8", timeout: 30_000 });
+  const r = spawnSync(process.execPath, [...nodeArgs, "--input-type=module", "-e", script], { encoding: "utf8", timeout: 30_000 });
   assert.equal(r.status, 0, r.stderr.slice(-2000));
   return JSON.parse(r.stdout) as ReturnType<typeof throughBundle>;
 }
@@ -68,4 +71,13 @@ test("the bundle's API chunk runs from a script with a code cache that this Node
   // V8 takes a cache made by the same version with the same flags only.
   if (madeBy === process.version && process.execArgv.length === 0 && !process.env.NODE_OPTIONS) assert.equal(script.cachedDataRejected, false);
   else assert.equal(typeof script.cachedDataRejected, "boolean");
+});
+
+test("the bundle works where the code cache is refused (another V8 flag) and where Node has no process.getBuiltinModule (before 20.16)", { skip }, () => {
+  for (const b of [throughBundle(["--max-semi-space-size=4"]), throughBundle([], "delete process.getBuiltinModule;")]) {
+    assert.deepEqual(b.exports, Object.keys(api).sort());
+    assert.deepEqual(b.stable, [...api.stableInterfaceId(stableInput)]);
+    assert.deepEqual(b.packed, [...api.packBpf(program)]);
+    assert.ok(b.records > 0);
+  }
 });
