@@ -14,7 +14,8 @@ export type Expression = (layer: FieldValues) => number;
 /** The JavaScript of each compiled expression, over a layer named `l`, for code generators to inline. */
 export const expressionSource = new WeakMap<Function, string>();
 
-const TOKEN = /\s*(?:(0x[0-9a-fA-F]+|0b[01]+|[0-9]+)|([A-Za-z_][A-Za-z0-9_]*)|(>>>|===|!==|<=|>=|==|!=|&&|\|\||<<|>>|[-+*/%()<>!&|^~?:]))/y;
+/** One token after optional white space: a number, a name, an operator, or (group 4) the end. */
+const TOKEN = /\s*(?:(0x[0-9a-fA-F]+|0b[01]+|[0-9]+)|([A-Za-z_][A-Za-z0-9_]*)|(>>>|===|!==|<=|>=|==|!=|&&|\|\||<<|>>|[-+*/%()<>!&|^~?:])|($))/y;
 
 const BINARY = new Set([">>>", "===", "!==", "<=", ">=", "==", "!=", "&&", "||", "<<", ">>", "-", "+", "*", "/", "%", "<", ">", "&", "|", "^"]);
 const UNARY = new Set(["!", "~", "-", "+"]);
@@ -64,13 +65,12 @@ export function compileExpression(source: string, known: readonly string[], inst
   let js = "";
   let pos = 0;
   const tokens: string[] = [];
-  TOKEN.lastIndex = 0;
-  while (pos < source.length) {
-    if (/^\s*$/.test(source.slice(pos))) break;
+  for (;;) {
     TOKEN.lastIndex = pos;
     const m = TOKEN.exec(source);
     if (!m) throw new Error(`cannot read expression "${source}" at "${source.slice(pos)}"`);
     pos = TOKEN.lastIndex;
+    if (m[4] !== undefined) break;
     if (m[1] !== undefined) {
       js += ` ${Number(m[1])}`;
       tokens.push("n");
