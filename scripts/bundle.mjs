@@ -111,8 +111,9 @@ chmodSync(join(dist, "cli", "main.js"), 0o755);
  * becomes a small module that compiles that script with chunk-X.cache and exports the same names,
  * so index.js and the command's chunks import it as before. The cache is made here, by running
  * the script once in a fresh Node (so it holds the functions that run at import too). V8 takes it
- * only from the same V8 version and flags, and compiles the script as usual otherwise (another
- * Node, or the command, whose #! line sets a flag): same behaviour, only slower.
+ * only from the same V8 version and flags, so the command (whose #! line sets a flag) has a cache
+ * of its own, chosen by process.execArgv; with another Node or other flags the script compiles as
+ * usual: same behaviour, only slower.
  */
 async function withCodeCache() {
   const index = readFileSync(join(dist, "index.js"), "utf8");
@@ -140,6 +141,10 @@ async function withCodeCache() {
   const body = text.slice(0, exportAt).replaceAll("import.meta.url", "__wirecraftUrl");
   writeFileSync(join(dist, "chunks", `${base}.body.js`),
     `(function(__wirecraftUrl,__wirecraftRequire){"use strict";${body}\nreturn{${pairs.map(([l, e]) => `${JSON.stringify(e)}:${l}`).join(",")}}})`);
+  // The command's #! line gives Node flags, and V8 refuses a cache made without them: it gets its own.
+  const shebang = /^#!.*?\bnode\b(.*)$/m.exec(readFileSync(join(dist, "cli", "main.js"), "utf8").split("\n")[0] ?? "");
+  const cliFlags = (shebang?.[1] ?? "").trim().split(/\s+/).filter(Boolean);
+  const caches = [[[], ""], ...(cliFlags.length ? [[cliFlags, ".cli"]] : [])];
   if (pairs.some(([, e]) => e.startsWith("__wirecraft"))) throw new Error("bundle: an export named __wirecraft… would clash with the loader's names");
   writeFileSync(join(dist, "chunks", name), `// The API, compiled from ${base}.body.js with V8's code cache ${base}.cache when it fits (scripts/bundle.mjs).
 // Cache made by Node ${process.version}.
@@ -149,9 +154,12 @@ const __wirecraftApi = (() => {
   const { Script } = __wirecraftRequire("node:vm");
   const { fileURLToPath } = __wirecraftRequire("node:url");
   const file = fileURLToPath(new URL("./${base}.body.js", import.meta.url));
+  // One cache per set of Node flags it was made with: none, or the command's.
+  const flags = process.execArgv.join(" ");
+  const cache = ${JSON.stringify(Object.fromEntries(caches.map(([flags, suffix]) => [flags.join(" "), `${base}${suffix}.cache`])))}[flags] ?? "${base}.cache";
   let cachedData;
   try {
-    cachedData = readFileSync(fileURLToPath(new URL("./${base}.cache", import.meta.url)));
+    cachedData = readFileSync(fileURLToPath(new URL("./" + cache, import.meta.url)));
   } catch {
     cachedData = undefined; // no cache: compiled as usual
   }
@@ -160,12 +168,14 @@ const __wirecraftApi = (() => {
 })();
 export const { ${pairs.map(([, e]) => e).join(", ")} } = __wirecraftApi;
 `);
-  // Make the cache: run the script once in a fresh process, then serialise what V8 compiled.
-  const make = `const { readFileSync, writeFileSync } = require("node:fs"); const { Script } = require("node:vm");
+  // Make each cache: run the script once in a fresh process with those flags, then serialise what V8 compiled.
+  for (const [flags, suffix] of caches) {
+    const make = `const { readFileSync, writeFileSync } = require("node:fs"); const { Script } = require("node:vm");
 const file = ${JSON.stringify(join(dist, "chunks", `${base}.body.js`))};
 const script = new Script(readFileSync(file, "utf8"), { filename: file });
 script.runInThisContext()(require("node:url").pathToFileURL(${JSON.stringify(join(dist, "chunks", name))}).href, require);
-writeFileSync(${JSON.stringify(join(dist, "chunks", `${base}.cache`))}, script.createCachedData());`;
-  const r = spawnSync(process.execPath, ["-e", make], { encoding: "utf8" });
-  if (r.status !== 0) throw new Error(`bundle: making the code cache failed: ${r.stderr}`);
+writeFileSync(${JSON.stringify(join(dist, "chunks", `${base}${suffix}.cache`))}, script.createCachedData());`;
+    const r = spawnSync(process.execPath, [...flags, "-e", make], { encoding: "utf8" });
+    if (r.status !== 0) throw new Error(`bundle: making the code cache failed: ${r.stderr}`);
+  }
 }

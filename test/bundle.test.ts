@@ -66,11 +66,20 @@ test("the bundle's API chunk runs from a script with a code cache that this Node
   const base = body.slice(0, -".body.js".length);
   const loader = readFileSync(`${chunks}${base}.js`, "utf8");
   assert.match(loader, /new Script\(/);
-  const madeBy = /Cache made by Node (v[\d.]+)/.exec(loader)?.[1];
+  const madeBy = /Cache made by Node (v\d+\.\d+\.\d+)/.exec(loader)?.[1];
   const script = new Script(readFileSync(`${chunks}${body}`, "utf8"), { filename: `${chunks}${body}`, cachedData: readFileSync(`${chunks}${base}.cache`) });
   // V8 takes a cache made by the same version with the same flags only.
   if (madeBy === process.version && process.execArgv.length === 0 && !process.env.NODE_OPTIONS) assert.equal(script.cachedDataRejected, false);
   else assert.equal(typeof script.cachedDataRejected, "boolean");
+  // The command's cache, made with the flag of its #! line, is taken with that flag.
+  const flag = /node (--[\w-]+=\d+)/.exec(readFileSync(`${root}dist/cli/main.js`, "utf8").split("\n")[0]!)?.[1];
+  if (flag !== undefined && madeBy === process.version && !process.env.NODE_OPTIONS) {
+    const check = `const fs = require("node:fs"), vm = require("node:vm"); const f = ${JSON.stringify(`${chunks}${body}`)};
+      const s = new vm.Script(fs.readFileSync(f, "utf8"), { filename: f, cachedData: fs.readFileSync(${JSON.stringify(`${chunks}${base}.cli.cache`)}) });
+      console.log(s.cachedDataRejected);`;
+    const r = spawnSync(process.execPath, [flag, "-e", check], { encoding: "utf8", timeout: 30_000 });
+    assert.equal(r.stdout.trim(), "false", r.stderr);
+  }
 });
 
 test("the bundle works where the code cache is refused (another V8 flag) and where Node has no process.getBuiltinModule (before 20.16)", { skip }, () => {
