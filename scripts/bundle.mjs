@@ -113,7 +113,8 @@ chmodSync(join(dist, "cli", "main.js"), 0o755);
  * the script once in a fresh Node (so it holds the functions that run at import too). V8 takes it
  * only from the same V8 version and flags, so the command (whose #! line sets a flag) has a cache
  * of its own, chosen by process.execArgv; with another Node or other flags the script compiles as
- * usual: same behaviour, only slower.
+ * usual: same behaviour, only slower. When the chunk does not fit the rewrite (see the checks),
+ * it stays as esbuild wrote it and the build says why.
  */
 async function withCodeCache() {
   const index = readFileSync(join(dist, "index.js"), "utf8");
@@ -133,7 +134,11 @@ async function withCodeCache() {
   for (const f of readdirSync(join(dist, "chunks"))) {
     if (f !== name && readFileSync(join(dist, "chunks", f), "utf8").includes("__wirecraftRequire")) problems.push(`${f} has the built-in loader`);
   }
-  if (problems.length) throw new Error(`bundle: the API chunk ${name} cannot become a cached script: ${problems.join("; ")}`);
+  if (problems.length) {
+    // Left as an ES module: it works, only its import is slower (test/bundle.test.ts fails to say so).
+    console.warn(`bundle: the API chunk ${name} stays an ES module, without a code cache: ${problems.join("; ")}`);
+    return;
+  }
   const pairs = text.slice(exportAt + 7, text.lastIndexOf("}")).split(",").map((e) => e.trim()).filter(Boolean).map((e) => {
     const [local, exported = local] = e.split(/\s+as\s+/);
     return [local, exported];
