@@ -156,11 +156,18 @@ export function defOf(p: unknown): ProtocolDef {
   return d;
 }
 
-function compileSpec(proto: string, f: FieldImpl, what: string, spec: LengthSpec | ((l: FieldValues) => unknown), known: readonly string[]): (l: FieldValues) => number {
+type SpecSlot = "when" | "length" | "count";
+
+/** Compile a condition, length or count for `f[slot]`; an expression, once compiled, replaces its first function there. */
+function compileSpec(proto: string, f: FieldImpl, slot: SpecSlot, what: string, spec: LengthSpec | ((l: FieldValues) => unknown), known: () => readonly string[]): (l: FieldValues) => number {
   if (typeof spec === "number") return () => spec;
   if (typeof spec === "function") return spec as (l: FieldValues) => number;
   try {
-    return compileExpression(spec, known);
+    const first = compileExpression(spec, known(), (fn) => {
+      const holder = f as unknown as Record<SpecSlot, unknown>;
+      if (holder[slot] === first) holder[slot] = fn;
+    });
+    return first;
   } catch (e) {
     throw new DefinitionError(proto, `field "${f.name}": ${what}: ${(e as Error).message}`);
   }
@@ -209,9 +216,9 @@ export function defineProtocol<const S extends Shape>(name: string, shape: S, op
   const checksums: number[] = [];
   for (let i = 0; i < n; i++) {
     const f = fields[i]!;
-    const earlier = fields.slice(0, i).map((x) => x.name);
+    const earlier = () => fields.slice(0, i).map((x) => x.name);
     if (f.whenSource !== undefined) {
-      f.when = compileSpec(name, f, "condition", f.whenSource, earlier);
+      f.when = compileSpec(name, f, "when", "condition", f.whenSource, earlier);
     }
     if (f.bits) {
       if (runStart < 0) { runStart = i; runBits = 0; }
@@ -232,11 +239,11 @@ export function defineProtocol<const S extends Shape>(name: string, shape: S, op
     }
     closeRun(i);
     if (f instanceof BytesField || f instanceof StringField) {
-      if (f.lengthSource !== undefined && typeof f.lengthSource !== "number") f.length = compileSpec(name, f, "length", f.lengthSource, earlier);
+      if (f.lengthSource !== undefined && typeof f.lengthSource !== "number") f.length = compileSpec(name, f, "length", "length", f.lengthSource, earlier);
     }
     if (f instanceof ListField) {
-      if (f.countSource !== undefined) f.count = compileSpec(name, f, "count", f.countSource, earlier);
-      if (f.lengthSource !== undefined) f.length = compileSpec(name, f, "length", f.lengthSource, earlier);
+      if (f.countSource !== undefined) f.count = compileSpec(name, f, "count", "count", f.countSource, earlier);
+      if (f.lengthSource !== undefined) f.length = compileSpec(name, f, "length", "length", f.lengthSource, earlier);
     }
     if (isStatic && (f.size < 0 || f.when !== undefined)) {
       isStatic = false;
@@ -291,7 +298,8 @@ export function defineProtocol<const S extends Shape>(name: string, shape: S, op
     return layer;
   };
   Object.defineProperty(make, "name", { value: name });
-  const info: FieldInfo[] = fields.map((f) => ({
+  // The field descriptions are for describe() and tools: made on first read, then kept.
+  const fieldInfo = (): FieldInfo[] => fields.map((f) => ({
     name: f.name,
     kind: f.describeKind(),
     bits: f.bits ? f.bits : f.size >= 0 ? f.size * 8 : undefined,
@@ -302,9 +310,17 @@ export function defineProtocol<const S extends Shape>(name: string, shape: S, op
     names: f instanceof IntField_ ? (f.enumNames ?? (f.flagBits ? new Map(f.flagBits) : undefined)) : undefined,
     doc: f.doc,
   }));
+  Object.assign(make, { shape });
+  Object.defineProperty(make, "fields", {
+    configurable: true,
+    enumerable: true,
+    get: () => {
+      const value = fieldInfo();
+      Object.defineProperty(make, "fields", { value, writable: true, enumerable: true, configurable: true });
+      return value;
+    },
+  });
   Object.assign(make, {
-    shape,
-    fields: info,
     is: (layer: unknown) => layer instanceof Ctor,
     parse: (bytes: Uint8Array) => {
       if (hooks.parse === undefined) throw new Error("wirecraft: packet module not loaded");
