@@ -91,7 +91,10 @@ export function compileLayout(def: ProtocolDef): LayoutFn {
       else if (f instanceof ListField) {
         const lf = def.lengthFor.has(i) ? `LF[${i}]` : "undefined";
         const cf = def.countFor.has(i) ? `CF[${i}]` : "undefined";
-        emit(`  const size = F[${i}].spanAt(b, pos, hdrLimit, layer, ${lf}, ${cf});`);
+        // A list that runs to the end of the header is empty when nothing is left (IPv4 and TCP
+        // options, usually): no call then.
+        const toEnd = f.countSource === undefined && f.lengthSource === undefined && !def.lengthFor.has(i) && !def.countFor.has(i);
+        emit(`  const size = ${toEnd ? "pos >= hdrLimit ? 0 : " : ""}F[${i}].spanAt(b, pos, hdrLimit, layer, ${lf}, ${cf});`);
         emit("  if (typeof size !== \"number\") return size;");
       } else if (f instanceof PaddingField) emit(`  const size = F[${i}].padAt(pos - off);`);
       else if (isPlainBytes(f) && def.lengthFor.has(i)) {
