@@ -300,15 +300,17 @@ export class Packet implements LayerOwner {
 /** Build a packet from layers, outermost first; bytes or a string become a Raw layer. */
 export function packet(...layers: LayerInput[]): Packet {
   const p = new Packet();
-  for (const x of layers) {
-    let l: LayerBase;
+  // The rest array is the packet's own: its layers are stored in it, in place (no second array
+  // grown push by push). `_ld` is filled when `layer()` first needs it.
+  const l = layers as unknown as LayerBase[];
+  for (let i = 0; i < layers.length; i++) {
+    const x = layers[i];
     // isView, not instanceof: a type check instead of a prototype-chain walk over many layer classes.
-    if (typeof x === "string" || ArrayBuffer.isView(x)) l = (Raw({ data: x }) as unknown as LayerBase);
-    else l = x as unknown as LayerBase;
-    l._owner = p;
-    p._l.push(l); // `_ld` is filled when `layer()` first needs it
-
+    const layer = typeof x === "string" || ArrayBuffer.isView(x) ? (Raw({ data: x }) as unknown as LayerBase) : (x as unknown as LayerBase);
+    layer._owner = p;
+    l[i] = layer;
   }
+  p._l = l;
   return p;
 }
 
