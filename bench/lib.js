@@ -24,9 +24,10 @@ export function loadFrames(path = CORPUS) {
 /** As plain Uint8Arrays (wirecraft's input type), each over the same memory. */
 export const asUint8 = (frames) => frames.map((f) => new Uint8Array(f.buffer, f.byteOffset, f.length));
 
-/** One warm-up pass, then `reps` timed passes; returns the median seconds and the pass's result. */
-export function timed(fn, reps = 3) {
-  let result = fn();
+/** `warmups` untimed passes (the JIT settles: generated code tiers up over the first passes), then `reps` timed passes; returns the median seconds and the last result. */
+export function timed(fn, reps = 5, warmups = 2) {
+  let result;
+  for (let w = 0; w < warmups; w++) result = fn();
   const times = [];
   for (let r = 0; r < reps; r++) {
     const t0 = process.hrtime.bigint();
@@ -37,8 +38,9 @@ export function timed(fn, reps = 3) {
 }
 
 /** Async variant of `timed`. */
-export async function timedAsync(fn, reps = 3) {
-  let result = await fn();
+export async function timedAsync(fn, reps = 3, warmups = 1) {
+  let result;
+  for (let w = 0; w < warmups; w++) result = await fn();
   const times = [];
   for (let r = 0; r < reps; r++) {
     const t0 = process.hrtime.bigint();
