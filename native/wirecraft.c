@@ -168,13 +168,20 @@ static napi_value wrap_handle(napi_env env, int fd, int kind) {
   return external;
 }
 
-static handle_t *get_handle(napi_env env, napi_value value) {
+/* The handle behind `value`, open or closed (stop, close, fd and writerStats take closed ones). */
+static handle_t *get_any_handle(napi_env env, napi_value value) {
   void *data = NULL;
   if (napi_get_value_external(env, value, &data) != napi_ok || !data) {
     napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "expected a native handle");
     return NULL;
   }
-  handle_t *h = data;
+  return data;
+}
+
+/* The handle behind `value`, which must be open. */
+static handle_t *get_handle(napi_env env, napi_value value) {
+  handle_t *h = get_any_handle(env, value);
+  if (!h) return NULL;
   if (h->fd < 0) {
     throw_errno(env, EBADF, "use", "a closed handle");
     return NULL;
@@ -653,9 +660,8 @@ static napi_value writer_stats(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  void *data = NULL;
-  CHECK(napi_get_value_external(env, argv[0], &data));
-  handle_t *h = data;
+  handle_t *h = get_any_handle(env, argv[0]);
+  if (!h) return NULL;
   double values[3] = {0, 0, 0};
   if (h->writer) {
     writer_t *w = h->writer;
@@ -913,9 +919,8 @@ static napi_value stop(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  void *data = NULL;
-  CHECK(napi_get_value_external(env, argv[0], &data));
-  handle_t *h = data;
+  handle_t *h = get_any_handle(env, argv[0]);
+  if (!h) return NULL;
   if (h->poll_init && !h->poll_closing) uv_poll_stop(&h->poll);
   h->polling = 0;
   release_callback(h);
@@ -927,9 +932,8 @@ static napi_value close_fn(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  void *data = NULL;
-  CHECK(napi_get_value_external(env, argv[0], &data));
-  handle_t *h = data;
+  handle_t *h = get_any_handle(env, argv[0]);
+  if (!h) return NULL;
   close_handle(h);
   release_callback(h);
   return NULL;
@@ -940,9 +944,9 @@ static napi_value fd_fn(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1], result;
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  void *data = NULL;
-  CHECK(napi_get_value_external(env, argv[0], &data));
-  CHECK(napi_create_int32(env, ((handle_t *)data)->fd, &result));
+  handle_t *h = get_any_handle(env, argv[0]);
+  if (!h) return NULL;
+  CHECK(napi_create_int32(env, h->fd, &result));
   return result;
 }
 

@@ -18,7 +18,7 @@ import { LinkError } from "../errors.js";
 import { answers } from "./answers.js";
 import { cidr, range, sweep, sweepSize, template } from "./template.js";
 import { packBpf, parseBpf } from "./bpf.js";
-import { linkError } from "./native.js";
+import { linkError, loadNative, nativeAvailable } from "./native.js";
 
 const A = "10.1.0.1", B = "10.1.0.2";
 const wire = (...l: Parameters<typeof packet>) => dissect(packet(...l).bytes(), IPv4);
@@ -122,3 +122,10 @@ function hasTcpdump(): boolean {
     return false;
   }
 }
+
+test("the addon's handle functions reject what is not a handle with a typed error, closed or open", { skip: nativeAvailable() ? false : "the native addon is not built (npm run build:native)" }, () => {
+  const n = loadNative() as unknown as Record<string, (h: unknown) => unknown>;
+  for (const f of ["stop", "close", "fd", "writerStats", "write"]) {
+    assert.throws(() => n[f]!({}), (e: unknown) => (e as { code?: string }).code === "ERR_INVALID_ARG_TYPE", f);
+  }
+});
