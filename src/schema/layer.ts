@@ -209,7 +209,19 @@ export class LayerBase {
       }
       return items;
     }
-    if (f instanceof CustomField) return f.readAt(b, o, end, this._base, this as unknown as FieldValues);
+    if (f instanceof CustomField) {
+      // Text and numbers decoded by a custom field (a DNS name) are kept until the layer changes:
+      // reading them again is a look-up. (Objects are decoded afresh, so a change to one read
+      // never shows in the next.)
+      const c = this._c;
+      if (c !== null) {
+        const x = c[i];
+        if (x !== undefined) return x;
+      }
+      const v = f.readAt(b, o, end, this._base, this as unknown as FieldValues);
+      if (typeof v === "string" || typeof v === "number") (this._c ??= new Array(this._d.fields.length))[i] = v;
+      return v;
+    }
     return f.read(b, o, end, this as unknown as FieldValues);
   }
 
@@ -337,14 +349,9 @@ function compileToObject(def: ProtocolDef): () => Record<string, unknown> {
   const props: string[] = [];
   def.fields.forEach((f, i) => {
     if (f.kind === "list") {
-      // A dissected list not yet read is decoded straight to objects through one reused probe
-      // layer (list.ts objectsAt): no item layers are made for it.
-      const slot = 2 * (i - def.firstDynamic);
-      reads.push(`let v${i};
-if (this._b !== null && (this._v === null || this._v[${i}] === undefined) && (this._c === null || this._c[${i}] === undefined)) {
-  const o = this._offs[${slot}];
-  v${i} = o < 0 ? undefined : F[${i}].objectsAt(this._b, o, this._offs[${slot + 1}], this);
-} else { v${i} = this.${f.name}; if (Array.isArray(v${i})) v${i} = v${i}.map(toObject); }`);
+      // The items are made as layers (and kept, as reading the list would): a list read after
+      // toObject() is then not decoded again.
+      reads.push(`let v${i} = this.${f.name}; if (Array.isArray(v${i})) v${i} = v${i}.map(toObject);`);
       props.push(`${f.name}: v${i}`);
       return;
     }

@@ -20,7 +20,6 @@ export class ListField extends FieldImpl {
   count: ((l: FieldValues) => number) | undefined = undefined;
   length: ((l: FieldValues) => number) | undefined = undefined;
   private probe: LayerBase | undefined = undefined;
-  private objectProbe: LayerBase | undefined = undefined;
   private makeItems: MakeItems | undefined = undefined;
   /** The item protocol's skip function (skip.ts); null when it has none. */
   private skip: SkipFn | null | undefined = undefined;
@@ -98,31 +97,6 @@ export class ListField extends FieldImpl {
     }
     this.makeItems ??= compileMakeItems(this.item);
     return this.makeItems(b, off, end, count, layer._base, layer._owner);
-  }
-
-  /** Decode the items in `b[off..end)` straight to plain objects (`toObject()` of each), making no item layers. */
-  objectsAt(b: Uint8Array, off: number, end: number, layer: LayerBase): Record<string, unknown>[] {
-    let count = -1;
-    if (this.count !== undefined) count = this.count(layer as unknown as FieldValues);
-    else {
-      const cf = layer._d.countFor.get(this.index);
-      if (cf !== undefined) count = (layer as unknown as Record<string, number>)[cf.name]!;
-    }
-    const out: Record<string, unknown>[] = [];
-    const probe = this.objectProbe ?? new this.item.Layer();
-    this.objectProbe = undefined;
-    probe._owner = null;
-    try {
-      let pos = off;
-      while (count >= 0 ? out.length < count : pos < end) {
-        if (this.item.layout(probe, b, pos, end, layer._base) !== undefined) break;
-        out.push(probe.toObject());
-        pos = probe._h;
-      }
-    } finally {
-      this.objectProbe = probe;
-    }
-    return out;
   }
 
   read(): unknown {
