@@ -176,3 +176,20 @@ test("hostile names: loops, forward pointers, pointers past the end, lengths pas
   assert.throws(() => DNS({ questions: [{ name: "x".repeat(64) + ".com" }] }));
   void UDP; void fromHex;
 });
+
+test("decoded names and data are kept between reads and dropped when a field changes", () => {
+  const wire = packet(DNS({ id: 1, answers: [{ name: "a.example", type: "A", data: "192.0.2.1" }] })).bytes();
+  const dns = dissect(wire, DNS).layer(DNS)!;
+  const rr = dns.answers[0]!;
+  assert.equal(rr.name, "a.example");
+  assert.equal(rr.name, "a.example");
+  assert.equal(rr.data, "192.0.2.1");
+  // The data's meaning depends on the type: a changed type decodes the same 4 bytes anew (they are
+  // not a name, so as a CNAME they come back as raw bytes, not as the cached address).
+  rr.type = 5;
+  assert.ok(rr.data instanceof Uint8Array);
+  rr.type = 1;
+  assert.equal(rr.data, "192.0.2.1");
+  rr.name = "b.example";
+  assert.equal(rr.name, "b.example");
+});

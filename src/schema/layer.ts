@@ -140,7 +140,7 @@ export class LayerBase {
       const i = this._d.index.get(k);
       if (i === undefined) throw new UnknownFieldError(this._d.name, k);
       if (this._v !== null) this._v[i] = undefined;
-      if (this._c !== null) this._c[i] = undefined;
+      this._forget(i);
     }
     this._owner?.markDirty();
     return this;
@@ -168,8 +168,17 @@ export class LayerBase {
     }
     if (this._v === null) this._v = new Array(this._d.fields.length);
     this._v[i] = v;
-    if (this._c !== null) this._c[i] = undefined;
+    this._forget(i);
     this._owner?.markDirty();
+  }
+
+  /** Drop what is cached for field `i`, and every custom field's decoded value (it may depend on other fields). */
+  _forget(i: number): void {
+    const c = this._c;
+    if (c === null) return;
+    c[i] = undefined;
+    const fields = this._d.fields;
+    for (let j = 0; j < fields.length; j++) if (fields[j] instanceof CustomField) c[j] = undefined;
   }
 
   /** Whether field `i` is present in the dissected bytes. */
@@ -294,7 +303,7 @@ function compileSetter(def: ProtocolDef, i: number): (this: LayerBase, value: un
   let vs = this._v;
   if (vs === null) vs = this._v = new Array(${def.fields.length});
   vs[${i}] = v;
-  if (this._c !== null) this._c[${i}] = undefined;
+  if (this._c !== null) { this._c[${i}] = undefined;${def.fields.map((g, j) => (g instanceof CustomField && j !== i ? ` this._c[${j}] = undefined;` : "")).join("")} }
   const owner = this._owner;
   if (owner !== null) owner.markDirty();
 };`;
