@@ -187,7 +187,7 @@ test("decoded names and data are kept between reads and dropped when a field cha
   // The data's meaning depends on the type: a changed type decodes the same 4 bytes anew (they are
   // not a name, so as a CNAME they come back as raw bytes, not as the cached address).
   rr.type = 5;
-  assert.ok(rr.data instanceof Uint8Array);
+  assert.ok((rr.data as unknown) instanceof Uint8Array);
   rr.type = 1;
   assert.equal(rr.data, "192.0.2.1");
   rr.name = "b.example";
