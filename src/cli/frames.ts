@@ -3,16 +3,18 @@
  * picking the first protocol from the link type (Raw when none is registered), and the columns
  * of a summary line.
  */
-import { readPcap } from "../capture/read.js";
+import { type CaptureReader, readPcap } from "../capture/read.js";
 import type { CaptureRecord } from "../capture/record.js";
 import { protocolForLinkType } from "../capture/link.js";
 import { createDissector, type Packet } from "../packet/packet.js";
 import { Raw, Padding } from "../protocols/raw.js";
+import { summaryText } from "../packet/display.js";
+import type { LayerBase } from "../schema/layer.js";
 import type { AnyLayer, AnyProtocol } from "../schema/protocol.js";
 import { barFor, countedChunks, type BarStream, type ProgressBar } from "./progress.js";
 
 /** Records of a capture, with an optional progress bar that the caller ticks and finishes. */
-export async function openCapture(path: string, progressTo?: BarStream): Promise<{ records: AsyncIterable<CaptureRecord>; bar: ProgressBar | undefined }> {
+export async function openCapture(path: string, progressTo?: BarStream): Promise<{ records: CaptureReader; bar: ProgressBar | undefined }> {
   const bar = progressTo === undefined ? undefined : await barFor(path, progressTo);
   return { records: readPcap(bar === undefined ? path : countedChunks(path, bar)), bar };
 }
@@ -44,46 +46,78 @@ export interface Columns {
   readonly info: string;
 }
 
-const hasField = (l: AnyLayer, name: string): boolean => l.proto.fields.some((f) => f.name === name);
+/** What summaries need to know of a protocol, worked out once per protocol. */
+interface Traits {
+  /** An ICMP message: the layers after it are a quoted packet. */
+  readonly quotes: boolean;
+  /** It has `src` and `dst` fields, the address columns. */
+  readonly addressed: boolean;
+  /** Raw bytes or padding: not a summary's top layer. */
+  readonly filler: boolean;
+}
+
+const traits = new Map<AnyProtocol, Traits>();
+
+function traitsOf(proto: AnyProtocol): Traits {
+  let t = traits.get(proto);
+  if (t === undefined) {
+    const has = (name: string): boolean => proto.fields.some((f) => f.name === name);
+    t = { quotes: /^ICMP/.test(proto.name), addressed: has("src") && has("dst"), filler: proto === Raw || proto === Padding };
+    traits.set(proto, t);
+  }
+  return t;
+}
+
+/** How many of `layers` a summary describes: a packet quoted in an ICMP error is left out. */
+function shownCount(layers: readonly AnyLayer[]): number {
+  for (let i = 0; i < layers.length; i++) if (traitsOf(layers[i]!.proto).quotes) return i + 1;
+  return layers.length;
+}
 
 /** Return the layers a summary describes: a packet quoted in an ICMP error is left out. */
 export function shownLayers(layers: readonly AnyLayer[]): readonly AnyLayer[] {
-  const q = layers.findIndex((l) => /^ICMP/.test(l.proto.name));
-  return q >= 0 ? layers.slice(0, q + 1) : layers;
+  const n = shownCount(layers);
+  return n < layers.length ? layers.slice(0, n) : layers;
 }
 
 /** Return source, destination, protocol and info of a packet, tshark style. */
 export function columnsOf(p: Packet): Columns {
-  const layers = shownLayers(p.layers());
-  let top: AnyLayer | undefined;
-  for (let i = layers.length - 1; i >= 0; i--) {
-    const l = layers[i]!;
-    if (l.proto !== Raw && l.proto !== Padding) { top = l; break; }
+  const layers = p.layers();
+  const n = shownCount(layers);
+  let top = -1;
+  for (let i = n - 1; i >= 0; i--) {
+    if (!traitsOf(layers[i]!.proto).filler) { top = i; break; }
   }
-  top ??= layers[0];
+  if (top < 0) {
+    if (n === 0) return { source: "", destination: "", protocol: "", info: "" };
+    top = 0;
+  }
   let source = "";
   let destination = "";
-  const topIndex = top === undefined ? -1 : layers.indexOf(top);
-  for (let i = topIndex; i >= 0; i--) {
+  for (let i = top; i >= 0; i--) {
     const l = layers[i]!;
-    if (hasField(l, "src") && hasField(l, "dst")) {
+    if (traitsOf(l.proto).addressed) {
       const r = l as unknown as Record<string, unknown>;
       source = String(r.src);
       destination = String(r.dst);
       break;
     }
   }
-  if (top === undefined) return { source, destination, protocol: "", info: "" };
-  const name = top.proto.name;
-  let info = top.summary();
-  if (info.startsWith(name)) info = info.slice(name.length).trimStart();
+  const layer = layers[top]!;
+  let info = summaryText(layer as unknown as LayerBase, false).trimStart();
   const err = p.error;
   if (err !== undefined) info += ` [${p.truncated ? "truncated" : "malformed"}: ${err.message}]`;
-  return { source, destination, protocol: name, info };
+  return { source, destination, protocol: layer.proto.name, info };
 }
 
 /** Format nanoseconds as seconds with six decimals (`5.965060`). */
 export function relativeTime(ns: bigint): string {
+  if (ns >= 0n && ns <= 9_007_199_254_740_991n) {
+    // Exact in a double: whole microseconds, then seconds and their six decimals.
+    const us = Math.floor(Number(ns) / 1000);
+    const frac = us % 1_000_000;
+    return `${(us - frac) / 1_000_000}.${frac < 100_000 ? String(frac).padStart(6, "0") : frac}`;
+  }
   const neg = ns < 0n;
   const a = neg ? -ns : ns;
   const us = a / 1000n;

@@ -96,35 +96,43 @@ export async function runRead(args: string[]): Promise<number> {
   let kept = 0;
   let t0: bigint | undefined;
   let code = 0;
+  let done = false;
   try {
-    for await (const r of records) {
-      number++;
-      t0 ??= r.time;
-      if (bar !== undefined) { bar.frames = number; bar.tick(); }
-      let p: Packet = frames.dissect(r);
-      const extra = reassembly?.push(r, p, number);
-      if (extra?.packet !== undefined) p = extra.packet;
-      if (filter !== undefined && !filter(p, { number, length: r.originalLength, capturedLength: r.data.length })) continue;
-      kept++;
-      if (writer !== undefined) await writer.write(r);
-      else if (o.json) {
-        const j = frameJSON(number, r, p);
-        if (extra !== undefined) for (const l of extra.layers) j.layers.push(l);
-        await out.line(stringifyFrame(j));
-      } else {
-        const c = columnsOf(p);
-        const top = extra?.layers.at(-1);
-        const cols = top !== undefined && extra!.info !== undefined ? { ...c, protocol: top.name, info: extra!.info } : c;
-        let text = summaryLine(number, r.time - t0, r.originalLength, cols);
-        if (extra?.note) text += ` ${extra.note}`;
-        if (o.verbose) {
-          text = `Frame ${number}: ${r.originalLength} bytes on wire, ${r.data.length} bytes captured, time ${formatTime(r.time)}\n` + p.show();
-          if (extra !== undefined) for (const l of extra.layers) text += `###[ ${l.name} (reassembled) ]###\n` + Object.entries(l.fields).map(([k, v]) => `  ${k} = ${JSON.stringify(v)}`).join("\n") + "\n";
+    // A chunk's records at a time: output waits for the stream (and the next chunk is read) once
+    // per batch, not once per frame.
+    for await (const batch of records.batches()) {
+      for (let k = 0; k < batch.length; k++) {
+        const r = batch[k]!;
+        number++;
+        t0 ??= r.time;
+        if (bar !== undefined) { bar.frames = number; bar.tick(); }
+        let p: Packet = frames.dissect(r);
+        const extra = reassembly?.push(r, p, number);
+        if (extra?.packet !== undefined) p = extra.packet;
+        if (filter !== undefined && !filter(p, { number, length: r.originalLength, capturedLength: r.data.length })) continue;
+        kept++;
+        if (writer !== undefined) await writer.write(r);
+        else if (o.json) {
+          const j = frameJSON(number, r, p);
+          if (extra !== undefined) for (const l of extra.layers) j.layers.push(l);
+          out.line(stringifyFrame(j));
+        } else {
+          const c = columnsOf(p);
+          const top = extra?.layers.at(-1);
+          const cols = top !== undefined && extra!.info !== undefined ? { ...c, protocol: top.name, info: extra!.info } : c;
+          let text = summaryLine(number, r.time - t0, r.originalLength, cols);
+          if (extra?.note) text += ` ${extra.note}`;
+          if (o.verbose) {
+            text = `Frame ${number}: ${r.originalLength} bytes on wire, ${r.data.length} bytes captured, time ${formatTime(r.time)}\n` + p.show();
+            if (extra !== undefined) for (const l of extra.layers) text += `###[ ${l.name} (reassembled) ]###\n` + Object.entries(l.fields).map(([k, v]) => `  ${k} = ${JSON.stringify(v)}`).join("\n") + "\n";
+          }
+          if (o.hex) text += "\n" + hexdump(r.data) + "\n";
+          out.line(text);
         }
-        if (o.hex) text += "\n" + hexdump(r.data) + "\n";
-        await out.line(text);
+        if (limit !== undefined && kept >= limit) { done = true; break; }
       }
-      if (limit !== undefined && kept >= limit) break;
+      if (out.full) await out.flush();
+      if (done) break;
     }
   } catch (e) {
     if (!(e instanceof Error) || !("code" in e)) throw e;
@@ -140,28 +148,47 @@ export async function runRead(args: string[]): Promise<number> {
   return code;
 }
 
-/** Buffered stdout that waits for 'drain' and stops quietly on a closed pipe (`| head`). */
+/** The bytes LineOut gathers before writing them to stdout. */
+const OUT_SIZE = 64 * 1024;
+
+/**
+ * Buffered stdout: lines are encoded into a buffer as they come (so their strings die young) and
+ * written a buffer at a time; `flush` waits for 'drain'. A closed pipe (`| head`) ends quietly.
+ */
 export class LineOut {
-  private buf: string[] = [];
-  private size = 0;
+  private buf = Buffer.allocUnsafe(OUT_SIZE);
+  private len = 0;
   private closed = false;
   constructor() {
     process.stdout.on("error", (e: NodeJS.ErrnoException) => {
       if (e.code === "EPIPE") { this.closed = true; process.exit(0); }
     });
   }
-  /** Queue a line; flush when the buffer is large. */
-  async line(s: string): Promise<void> {
-    this.buf.push(s);
-    this.size += s.length + 1;
-    if (this.size >= 64 * 1024) await this.flush();
+  /** Whether enough is buffered that the caller should `flush` (at a convenient point). */
+  get full(): boolean {
+    return this.len >= OUT_SIZE / 2;
   }
-  /** Write what is queued. */
+  /** Add a line (a newline is added); a full buffer is handed to stdout without waiting. */
+  line(s: string): void {
+    // A UTF-16 code unit takes at most 3 bytes in UTF-8; the newline one more.
+    if (this.len + s.length * 3 + 1 > this.buf.length) {
+      this.send();
+      if (s.length * 3 + 1 > this.buf.length) this.buf = Buffer.allocUnsafe(s.length * 3 + 1);
+    }
+    this.len += this.buf.write(s, this.len);
+    this.buf[this.len++] = 10;
+  }
+  /** Write what is buffered and wait until stdout can take more. */
   async flush(): Promise<void> {
-    if (this.buf.length === 0 || this.closed) return;
-    const text = this.buf.join("\n") + "\n";
-    this.buf = [];
-    this.size = 0;
-    if (!process.stdout.write(text)) await new Promise<void>((res) => process.stdout.once("drain", () => res()));
+    this.send();
+    if (process.stdout.writableNeedDrain && !this.closed) await new Promise<void>((res) => process.stdout.once("drain", () => res()));
+  }
+  /** Hand the buffered bytes to stdout, and gather the next ones in a fresh buffer. */
+  private send(): void {
+    if (this.len === 0 || this.closed) return;
+    const bytes = this.buf.subarray(0, this.len);
+    this.buf = Buffer.allocUnsafe(OUT_SIZE);
+    this.len = 0;
+    process.stdout.write(bytes);
   }
 }
