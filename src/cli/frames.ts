@@ -11,6 +11,7 @@ import { Raw, Padding } from "../protocols/raw.js";
 import { summaryText } from "../packet/display.js";
 import type { LayerBase } from "../schema/layer.js";
 import type { AnyLayer, AnyProtocol } from "../schema/protocol.js";
+import { digitCount, type LineOut } from "./out.js";
 import { barFor, countedChunks, type BarStream, type ProgressBar } from "./progress.js";
 
 /** Records of a capture, with an optional progress bar that the caller ticks and finishes. */
@@ -110,13 +111,17 @@ export function columnsOf(p: Packet): Columns {
   return { source, destination, protocol: layer.proto.name, info };
 }
 
+/** The largest nanosecond count a double holds exactly. */
+const EXACT = 9_007_199_254_740_991n;
+
 /** Format nanoseconds as seconds with six decimals (`5.965060`). */
 export function relativeTime(ns: bigint): string {
-  if (ns >= 0n && ns <= 9_007_199_254_740_991n) {
-    // Exact in a double: whole microseconds, then seconds and their six decimals.
-    const us = Math.floor(Number(ns) / 1000);
+  if (ns >= 0n && ns <= EXACT) {
+    // Exact in doubles: whole microseconds, then seconds and their six decimals.
+    const n = Number(ns);
+    const us = (n - (n % 1000)) / 1000;
     const frac = us % 1_000_000;
-    return `${(us - frac) / 1_000_000}.${frac < 100_000 ? String(frac).padStart(6, "0") : frac}`;
+    return `${(us - frac) / 1_000_000}.${String(frac).padStart(6, "0")}`;
   }
   const neg = ns < 0n;
   const a = neg ? -ns : ns;
@@ -129,3 +134,49 @@ export function summaryLine(number: number, relNs: bigint, length: number, c: Co
   const addr = c.source || c.destination ? `${c.source.padStart(15)} → ${c.destination.padEnd(15)}` : " ".repeat(33);
   return `${String(number).padStart(5)} ${relativeTime(relNs).padStart(11)} ${addr} ${c.protocol} ${length}${c.info ? " " + c.info : ""}`;
 }
+
+/** Add `summaryLine(...)` and a newline to `out`, without making the line's string. */
+export function writeSummaryLine(out: LineOut, number: number, relNs: bigint, length: number, c: Columns): void {
+  const { source, destination, protocol, info } = c;
+  out.reserve(3 * (source.length + destination.length + protocol.length + info.length) + 128);
+  out.spaces(5 - digitCount(number));
+  out.digits(number);
+  out.byte(SPACE);
+  if (relNs >= 0n && relNs <= EXACT) {
+    const n = Number(relNs);
+    const us = (n - (n % 1000)) / 1000;
+    const frac = us % 1_000_000;
+    const sec = (us - frac) / 1_000_000;
+    out.spaces(11 - 7 - digitCount(sec));
+    out.digits(sec);
+    out.byte(DOT);
+    out.digits(frac, 6);
+  } else {
+    out.padStart(relativeTime(relNs), 11);
+  }
+  out.byte(SPACE);
+  if (source || destination) {
+    out.padStart(source, 15);
+    out.byte(SPACE);
+    out.byte(0xe2); // →
+    out.byte(0x86);
+    out.byte(0x92);
+    out.byte(SPACE);
+    out.padEnd(destination, 15);
+  } else {
+    out.spaces(33);
+  }
+  out.byte(SPACE);
+  out.text(protocol);
+  out.byte(SPACE);
+  out.digits(length);
+  if (info) {
+    out.byte(SPACE);
+    out.text(info);
+  }
+  out.byte(NEWLINE);
+}
+
+const SPACE = 0x20;
+const DOT = 0x2e;
+const NEWLINE = 0x0a;

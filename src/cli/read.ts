@@ -7,8 +7,9 @@ import type { Packet } from "../packet/packet.js";
 import { hexdump } from "../packet/display.js";
 import { formatTime } from "../capture/record.js";
 import { intOption, parseCommand, usage } from "./args.js";
-import { columnsOf, FrameDissector, openCapture, summaryLine } from "./frames.js";
+import { columnsOf, FrameDissector, openCapture, summaryLine, writeSummaryLine } from "./frames.js";
 import { frameJSON, stringifyFrame } from "./json.js";
+import { LineOut } from "./out.js";
 import { loadProtocols } from "./registry.js";
 import { Reassembly } from "./reassemble.js";
 
@@ -116,6 +117,8 @@ export async function runRead(args: string[]): Promise<number> {
           const j = frameJSON(number, r, p);
           if (extra !== undefined) for (const l of extra.layers) j.layers.push(l);
           out.line(stringifyFrame(j));
+        } else if (extra === undefined && !o.verbose && !o.hex) {
+          writeSummaryLine(out, number, r.time - t0, r.originalLength, columnsOf(p));
         } else {
           const c = columnsOf(p);
           const top = extra?.layers.at(-1);
@@ -146,49 +149,4 @@ export async function runRead(args: string[]): Promise<number> {
   }
   if (o.write !== undefined) process.stderr.write(`${kept} frame(s) written to ${o.write}\n`);
   return code;
-}
-
-/** The bytes LineOut gathers before writing them to stdout. */
-const OUT_SIZE = 64 * 1024;
-
-/**
- * Buffered stdout: lines are encoded into a buffer as they come (so their strings die young) and
- * written a buffer at a time; `flush` waits for 'drain'. A closed pipe (`| head`) ends quietly.
- */
-export class LineOut {
-  private buf = Buffer.allocUnsafe(OUT_SIZE);
-  private len = 0;
-  private closed = false;
-  constructor() {
-    process.stdout.on("error", (e: NodeJS.ErrnoException) => {
-      if (e.code === "EPIPE") { this.closed = true; process.exit(0); }
-    });
-  }
-  /** Whether enough is buffered that the caller should `flush` (at a convenient point). */
-  get full(): boolean {
-    return this.len >= OUT_SIZE / 2;
-  }
-  /** Add a line (a newline is added); a full buffer is handed to stdout without waiting. */
-  line(s: string): void {
-    // A UTF-16 code unit takes at most 3 bytes in UTF-8; the newline one more.
-    if (this.len + s.length * 3 + 1 > this.buf.length) {
-      this.send();
-      if (s.length * 3 + 1 > this.buf.length) this.buf = Buffer.allocUnsafe(s.length * 3 + 1);
-    }
-    this.len += this.buf.write(s, this.len);
-    this.buf[this.len++] = 10;
-  }
-  /** Write what is buffered and wait until stdout can take more. */
-  async flush(): Promise<void> {
-    this.send();
-    if (process.stdout.writableNeedDrain && !this.closed) await new Promise<void>((res) => process.stdout.once("drain", () => res()));
-  }
-  /** Hand the buffered bytes to stdout, and gather the next ones in a fresh buffer. */
-  private send(): void {
-    if (this.len === 0 || this.closed) return;
-    const bytes = this.buf.subarray(0, this.len);
-    this.buf = Buffer.allocUnsafe(OUT_SIZE);
-    this.len = 0;
-    process.stdout.write(bytes);
-  }
 }
