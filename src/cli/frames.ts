@@ -69,9 +69,22 @@ function traitsOf(proto: AnyProtocol): Traits {
   return t;
 }
 
+// The protocols met at each layer position last time, and their traits: packets in a capture
+// mostly repeat a few stacks, so this usually answers without a lookup.
+const seenProto: AnyProtocol[] = [];
+const seenTraits: Traits[] = [];
+
+function traitsAt(i: number, proto: AnyProtocol): Traits {
+  if (seenProto[i] === proto) return seenTraits[i]!;
+  const t = traitsOf(proto);
+  seenProto[i] = proto;
+  seenTraits[i] = t;
+  return t;
+}
+
 /** How many of `layers` a summary describes: a packet quoted in an ICMP error is left out. */
 function shownCount(layers: readonly AnyLayer[]): number {
-  for (let i = 0; i < layers.length; i++) if (traitsOf(layers[i]!.proto).quotes) return i + 1;
+  for (let i = 0; i < layers.length; i++) if (traitsAt(i, layers[i]!.proto).quotes) return i + 1;
   return layers.length;
 }
 
@@ -84,25 +97,31 @@ export function shownLayers(layers: readonly AnyLayer[]): readonly AnyLayer[] {
 /** Return source, destination, protocol and info of a packet, tshark style. */
 export function columnsOf(p: Packet): Columns {
   const layers = p.layers();
-  const n = shownCount(layers);
+  if (layers.length === 0) return { source: "", destination: "", protocol: "", info: "" };
+  // One pass: the top layer is the last shown one that is not raw bytes or padding (else the
+  // first); the addresses are those of the last addressed layer at or below it.
   let top = -1;
-  for (let i = n - 1; i >= 0; i--) {
-    if (!traitsOf(layers[i]!.proto).filler) { top = i; break; }
+  let addressed = -1;
+  let topAddressed = -1;
+  for (let i = 0; i < layers.length; i++) {
+    const t = traitsAt(i, layers[i]!.proto);
+    if (t.addressed) addressed = i;
+    if (!t.filler) {
+      top = i;
+      topAddressed = addressed;
+    }
+    if (t.quotes) break;
   }
   if (top < 0) {
-    if (n === 0) return { source: "", destination: "", protocol: "", info: "" };
     top = 0;
+    topAddressed = traitsAt(0, layers[0]!.proto).addressed ? 0 : -1;
   }
   let source = "";
   let destination = "";
-  for (let i = top; i >= 0; i--) {
-    const l = layers[i]!;
-    if (traitsOf(l.proto).addressed) {
-      const r = l as unknown as Record<string, unknown>;
-      source = String(r.src);
-      destination = String(r.dst);
-      break;
-    }
+  if (topAddressed >= 0) {
+    const r = layers[topAddressed] as unknown as Record<string, unknown>;
+    source = String(r.src);
+    destination = String(r.dst);
   }
   const layer = layers[top]!;
   let info = summaryText(layer as unknown as LayerBase, false).trimStart();
