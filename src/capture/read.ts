@@ -56,10 +56,10 @@ const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve)
 /**
  * Read a file in fresh chunks (records may keep views into them, so none is reused).
  *
- * A regular file is read with one synchronous read per chunk, and the event loop gets a turn
- * between chunks: measured, that costs less than handing each read to libuv's thread pool and
- * waking up for its result, as libpcap's own blocking reads do. Other files (pipes, devices),
- * which may block indefinitely, are read asynchronously.
+ * A regular file is read with one synchronous read per chunk (as libpcap reads), and the event
+ * loop gets a turn between chunks: measured, that costs less CPU than handing each read to
+ * libuv's thread pool and waking up for its result. Other files (pipes, devices), which may
+ * block indefinitely, are read asynchronously.
  */
 export async function* readFileChunks(path: string, chunkSize = CHUNK_SIZE): AsyncGenerator<Uint8Array, void, undefined> {
   const file = await open(path, "r");
