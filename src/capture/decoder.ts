@@ -16,6 +16,12 @@ export interface Decoder {
    * bytes are needed. Set `record` when the unit is a packet.
    */
   step(buf: Uint8Array, dv: DataView, pos: number, avail: number, offset: number): number;
+  /**
+   * Decode every whole unit in `buf[pos..end)` (`offset` is `buf[pos]`'s byte offset in the file),
+   * pushing records to `out`; return the position of the first unit not wholly present (`need`
+   * says its size) or `end`. The same as calling `step` in a loop, without a call per unit.
+   */
+  decode(buf: Uint8Array, dv: DataView, pos: number, end: number, offset: number, out: CaptureRecord[]): number;
   /** The bytes the pending unit needs, valid after `step` returned 0. */
   need: number;
   /** What the pending unit is ("file header", "record", "block"), for messages. */
@@ -29,21 +35,86 @@ export function viewOf(u8: Uint8Array): DataView {
   return new DataView(u8.buffer, u8.byteOffset, u8.byteLength);
 }
 
-/** Decode a whole in-memory file, yielding each record; throw after the last good one. */
-export function* decodeAll(dec: Decoder, bytes: Uint8Array): Generator<CaptureRecord, void, undefined> {
-  const dv = viewOf(bytes);
-  const end = bytes.length;
-  let pos = 0;
-  do {
-    const n = dec.step(bytes, dv, pos, end - pos, pos);
-    if (n === 0) throw truncation(dec, pos, end - pos);
-    pos += n;
-    const r = dec.record;
-    if (r !== undefined) {
-      dec.record = undefined;
-      yield r;
+/** How many bytes the in-memory readers decode at a time (a batch of records, then the next). */
+const SPAN = 256 * 1024;
+
+/**
+ * Decode a whole in-memory file, a span of records at a time; iterating yields each record and
+ * throws after the last good one.
+ */
+export class DecodeAll implements IterableIterator<CaptureRecord> {
+  private readonly dec: Decoder;
+  private readonly bytes: Uint8Array;
+  private readonly dv: DataView;
+  private pos = 0;
+  private batch: CaptureRecord[] = [];
+  private i = 0;
+  private error: unknown = undefined;
+  private done = false;
+
+  constructor(dec: Decoder, bytes: Uint8Array) {
+    this.dec = dec;
+    this.bytes = bytes;
+    this.dv = viewOf(bytes);
+  }
+
+  [Symbol.iterator](): this {
+    return this;
+  }
+
+  next(): IteratorResult<CaptureRecord> {
+    if (this.i < this.batch.length) return { done: false, value: this.batch[this.i++]! };
+    return this.refill();
+  }
+
+  return(): IteratorResult<CaptureRecord> {
+    this.done = true;
+    this.batch = [];
+    return { done: true, value: undefined };
+  }
+
+  private refill(): IteratorResult<CaptureRecord> {
+    const out: CaptureRecord[] = [];
+    while (out.length === 0) {
+      if (this.error !== undefined) {
+        const e = this.error;
+        this.error = undefined;
+        this.done = true;
+        throw e;
+      }
+      const end = this.bytes.length;
+      if (this.done || (this.pos >= end && this.pos > 0)) {
+        this.done = true;
+        return { done: true, value: undefined };
+      }
+      const dec = this.dec;
+      const start = this.pos;
+      // Decode up to a span's end; a unit crossing it starts the next span.
+      const stop = Math.min(end, start + SPAN);
+      try {
+        let p = dec.decode(this.bytes, this.dv, start, stop, start, out);
+        // A unit longer than a span: give it its whole size.
+        if (p === start && stop < end) p = dec.decode(this.bytes, this.dv, start, Math.min(end, start + dec.need), start, out);
+        if (p === start) throw truncation(dec, start, end - start);
+        this.pos = p;
+      } catch (e) {
+        // Hand out the good records first.
+        if (out.length === 0) {
+          this.done = true;
+          throw e;
+        }
+        this.error = e;
+      }
     }
-  } while (pos < end);
+    this.batch = out;
+    this.i = 1;
+    return { done: false, value: out[0]! };
+  }
+}
+
+/** Decode a whole in-memory file, yielding each record; throw after the last good one. */
+export function decodeAll(dec: Decoder, bytes: Uint8Array): IterableIterator<CaptureRecord> {
+  return new DecodeAll(dec, bytes);
 }
 
 /** Build the error for a unit cut short by the end of the file. */

@@ -58,6 +58,8 @@ export class PcapDecoder implements Decoder {
   private linkType = 0;
   private snaplen = 0;
   private max = 0;
+  private sec = -1;
+  private base = 0n;
 
   step(buf: Uint8Array, dv: DataView, pos: number, avail: number, offset: number): number {
     if (this.header === undefined) return this.readHeader(dv, pos, avail, offset);
@@ -87,6 +89,56 @@ export class PcapDecoder implements Decoder {
       interface: 0,
     };
     return size;
+  }
+
+  decode(buf: Uint8Array, dv: DataView, pos: number, end: number, offset: number, out: CaptureRecord[]): number {
+    const first = pos;
+    if (this.header === undefined) {
+      const n = this.readHeader(dv, pos, end - pos, offset);
+      if (n === 0) return pos;
+      pos += n;
+    }
+    const le = this.le;
+    const max = this.max;
+    const linkType = this.linkType;
+    // Records of one second share its nanoseconds (a bigint made once per second, not per record).
+    const scale = this.ns ? 1 : 1000;
+    let sec = this.sec;
+    let base = this.base;
+    while (end - pos >= 16) {
+      const incl = dv.getUint32(pos + 8, le);
+      if (incl > max) {
+        throw formatError(offset + pos - first, `pcap record has captured length ${incl}, more than the snaplen ${this.snaplen} allows`);
+      }
+      const size = 16 + incl;
+      if (end - pos < size) {
+        this.need = size;
+        this.unit = "pcap record";
+        this.sec = sec;
+        this.base = base;
+        return pos;
+      }
+      const s = dv.getUint32(pos, le);
+      if (s !== sec) {
+        sec = s;
+        base = BigInt(s) * NS;
+      }
+      out.push({
+        time: base + BigInt(dv.getUint32(pos + 4, le) * scale),
+        data: buf.subarray(pos + 16, pos + size),
+        originalLength: dv.getUint32(pos + 12, le),
+        linkType,
+        interface: 0,
+      });
+      pos += size;
+    }
+    this.sec = sec;
+    this.base = base;
+    if (pos < end) {
+      this.need = 16;
+      this.unit = "pcap record header";
+    }
+    return pos;
   }
 
   private readHeader(dv: DataView, pos: number, avail: number, offset: number): number {

@@ -255,6 +255,21 @@ export class PcapngDecoder implements Decoder {
     return len;
   }
 
+  decode(buf: Uint8Array, dv: DataView, pos: number, end: number, offset: number, out: CaptureRecord[]): number {
+    const first = pos;
+    while (pos < end) {
+      const n = this.step(buf, dv, pos, end - pos, offset + pos - first);
+      if (n === 0) return pos;
+      pos += n;
+      const r = this.record;
+      if (r !== undefined) {
+        this.record = undefined;
+        out.push(r);
+      }
+    }
+    return pos;
+  }
+
   private iface(id: number, offset: number, what: string): LocalInterface {
     const i = this.local[id];
     if (i === undefined) {

@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
+import { once } from "node:events";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -189,5 +190,95 @@ test('"-" reads standard input', async () => {
     assert.equal(out.stdout.trim(), "31 77000");
   } finally {
     await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test("file paths in any chunk size (2 bytes to more than the file) give the sync reader's records and errors", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "wirecraft-chunks-"));
+  try {
+    // A record longer than the chunk size, and frames that straddle every chunk boundary.
+    const big = frames(5);
+    big[2] = { ...big[2]!, data: new Uint8Array(70_000).fill(7), originalLength: 70_000 };
+    const files = [
+      ["a.pcap", pcapBytes],
+      ["b.pcapng", ngBytes],
+      ["c.pcap", encodePcap(big, { nanosecond: true })],
+      ["d.pcapng", encodePcapng(big)],
+      ["cut.pcap", pcapBytes.slice(0, pcapBytes.length - 5)],
+      ["cut.pcapng", ngBytes.slice(0, ngBytes.length - 9)],
+    ] as const;
+    for (const [name, bytes] of files) {
+      const path = join(dir, name);
+      await writeFile(path, bytes);
+      const want = syncRecords(bytes);
+      assert.equal(want.error !== undefined, name.startsWith("cut"), name);
+      for (const chunkSize of bytes.length < 20_000 ? [2, 5, 1000, 1 << 20] : [16, 1000, 65536, 1 << 20]) {
+        const got = await collect(readPcap(path, { chunkSize }));
+        assert.deepEqual(got.records, want.records, `${name} in chunks of ${chunkSize}`);
+        assert.equal(got.error?.code, want.error?.code, `${name} in chunks of ${chunkSize}`);
+        assert.equal(got.error?.offset, want.error?.offset, `${name} in chunks of ${chunkSize}`);
+      }
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test("records' data stay valid after later chunks are read", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "wirecraft-views-"));
+  try {
+    const path = join(dir, "a.pcap");
+    const recs = frames(400);
+    await writeFile(path, encodePcap(recs, { nanosecond: true }));
+    const kept: CaptureRecord[] = [];
+    for await (const batch of readPcap(path, { chunkSize: 512 }).batches()) kept.push(...batch);
+    assert.deepEqual(kept, recs);
+    // The data of the last, short chunk are not followed by stale bytes in its memory.
+    const last = kept.at(-1)!.data;
+    const after = new Uint8Array(last.buffer, last.byteOffset + last.length);
+    assert.ok(after.every((b) => b === 0));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test("a named pipe (not a regular file) is read asynchronously, with the same records", { timeout: 20_000 }, async (t) => {
+  if (process.platform === "win32") return t.skip("no mkfifo on Windows");
+  const dir = await mkdtemp(join(tmpdir(), "wirecraft-fifo-"));
+  try {
+    const path = join(dir, "pipe");
+    const made = spawnSync("mkfifo", [path]);
+    if (made.status !== 0) return t.skip(`mkfifo failed: ${String(made.stderr)}`);
+    // The writer runs in another process: opening a FIFO for writing blocks until a reader opens it.
+    const writer = spawn("sh", ["-c", 'exec cat > "$0"', path], { stdio: ["pipe", "ignore", "inherit"] });
+    const exited = once(writer, "exit");
+    writer.stdin.end(ngBytes);
+    try {
+      const got = await collect(readPcap(path, { chunkSize: 100 }));
+      assert.deepEqual(got, syncRecords(ngBytes));
+      assert.deepEqual(await exited, [0, null]);
+    } finally {
+      writer.kill();
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test("the in-memory readers decode a file of many spans, a unit longer than a span, and cuts in any place", () => {
+  const recs = frames(3000);
+  recs[1500] = { ...recs[1500]!, data: new Uint8Array(300_000).fill(1), originalLength: 300_000 };
+  for (const bytes of [encodePcap(recs, { nanosecond: true, snaplen: 400_000 }), encodePcapng(recs, { snaplen: 400_000 })]) {
+    assert.ok(bytes.length > 3 * 256 * 1024);
+    const all = syncRecords(bytes);
+    assert.equal(all.error, undefined);
+    assert.deepEqual(all.records, recs);
+    // Cut inside the long unit, at a span boundary and one byte short of the end.
+    for (const cut of [bytes.length - 1, 256 * 1024, 256 * 1024 + 1, Math.floor(bytes.length / 2)]) {
+      const part = syncRecords(bytes.subarray(0, cut));
+      assert.equal(part.error?.code, "ERR_CAPTURE_TRUNCATED", `cut at ${cut}`);
+      assert.ok(part.records.length < recs.length);
+      assert.deepEqual(part.records, recs.slice(0, part.records.length));
+    }
   }
 });

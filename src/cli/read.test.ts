@@ -1,11 +1,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { readPcapSync } from "../capture/pcap.js";
+import { encodePcap, readPcapSync } from "../capture/pcap.js";
 import { readPcapngSync } from "../capture/pcapng.js";
-import { have, LOOPBACK, tshark, wirecraft } from "./testing.js";
+import { have, LOOPBACK, MAIN, tshark, wirecraft } from "./testing.js";
 
 const TSHARK = have("tshark");
 
@@ -142,4 +143,44 @@ test("read --reassemble: HTTP and DNS over TCP and reassembled pings at the fram
   let page = 0;
   for (let i = 0; i < 120; i++) page += `line ${i} of a page served over TCP by wirecraft's fixture script\n`.length;
   assert.deepEqual(http.map((l) => [l.fields.status, l.fields.bodyLength]), [[200, page], [200, page]]);
+});
+
+test("read over many chunks: every line, -c stopping inside a chunk, a cut file's good lines then its error, a closed pipe", () => {
+  // 10000 copies of the loopback frames (about 1 MiB: several of the reader's chunks).
+  const loop = [...readPcapSync(readFileSync(LOOPBACK))];
+  const recs = Array.from({ length: 10000 }, (_, i) => ({ ...loop[i % loop.length]!, time: loop[0]!.time + BigInt(i) * 1_000_000n }));
+  const bytes = encodePcap(recs);
+  assert.ok(bytes.length > 3 * 256 * 1024);
+  const dir = mkdtempSync(join(tmpdir(), "wirecraft-read-many-"));
+  try {
+    const file = join(dir, "many.pcap");
+    writeFileSync(file, bytes);
+    const all = wirecraft(["read", file]);
+    assert.equal(all.status, 0, all.stderr);
+    const lines = all.stdout.split("\n");
+    assert.equal(lines.pop(), "");
+    assert.equal(lines.length, 10000);
+    lines.forEach((l, i) => assert.match(l, new RegExp(`^ *${i + 1} +${Math.floor(i / 1000)}\\.${String(i % 1000).padStart(3, "0")}000 `)));
+    // The same lines from stdin (asynchronous reads).
+    assert.equal(wirecraft(["read", "-"], bytes).stdout, all.stdout);
+    const some = wirecraft(["read", file, "-c", "4321"]);
+    assert.equal(some.status, 0, some.stderr);
+    assert.equal(some.stdout, lines.slice(0, 4321).join("\n") + "\n");
+    // Cut inside record 9000: the 8999 good lines, then the error.
+    let at = 24;
+    for (let i = 0; i < 8999; i++) at += 16 + recs[i]!.data.length;
+    const cutFile = join(dir, "cut.pcap");
+    writeFileSync(cutFile, bytes.subarray(0, at + 20));
+    const cut = wirecraft(["read", cutFile]);
+    assert.equal(cut.status, 1);
+    assert.equal(cut.stdout, lines.slice(0, 8999).join("\n") + "\n");
+    assert.match(cut.stderr, /cut\.pcap: .*truncated/);
+    // A reader that stops early (| head -1): the command ends quietly.
+    const head = spawnSync("sh", ["-c", `"${process.execPath}" "${MAIN}" read "${file}" | head -1`], { encoding: "utf8", timeout: 30_000 });
+    assert.equal(head.status, 0);
+    assert.equal(head.stdout, lines[0] + "\n");
+    assert.equal(head.stderr, "");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

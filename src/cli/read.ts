@@ -7,8 +7,9 @@ import type { Packet } from "../packet/packet.js";
 import { hexdump } from "../packet/display.js";
 import { formatTime } from "../capture/record.js";
 import { intOption, parseCommand, usage } from "./args.js";
-import { columnsOf, FrameDissector, openCapture, summaryLine } from "./frames.js";
+import { columnsOf, FrameDissector, openCapture, summaryLine, writeSummaryLine } from "./frames.js";
 import { frameJSON, stringifyFrame } from "./json.js";
+import { LineOut } from "./out.js";
 import { loadProtocols } from "./registry.js";
 import { Reassembly } from "./reassemble.js";
 
@@ -96,35 +97,45 @@ export async function runRead(args: string[]): Promise<number> {
   let kept = 0;
   let t0: bigint | undefined;
   let code = 0;
+  let done = false;
   try {
-    for await (const r of records) {
-      number++;
-      t0 ??= r.time;
-      if (bar !== undefined) { bar.frames = number; bar.tick(); }
-      let p: Packet = frames.dissect(r);
-      const extra = reassembly?.push(r, p, number);
-      if (extra?.packet !== undefined) p = extra.packet;
-      if (filter !== undefined && !filter(p, { number, length: r.originalLength, capturedLength: r.data.length })) continue;
-      kept++;
-      if (writer !== undefined) await writer.write(r);
-      else if (o.json) {
-        const j = frameJSON(number, r, p);
-        if (extra !== undefined) for (const l of extra.layers) j.layers.push(l);
-        await out.line(stringifyFrame(j));
-      } else {
-        const c = columnsOf(p);
-        const top = extra?.layers.at(-1);
-        const cols = top !== undefined && extra!.info !== undefined ? { ...c, protocol: top.name, info: extra!.info } : c;
-        let text = summaryLine(number, r.time - t0, r.originalLength, cols);
-        if (extra?.note) text += ` ${extra.note}`;
-        if (o.verbose) {
-          text = `Frame ${number}: ${r.originalLength} bytes on wire, ${r.data.length} bytes captured, time ${formatTime(r.time)}\n` + p.show();
-          if (extra !== undefined) for (const l of extra.layers) text += `###[ ${l.name} (reassembled) ]###\n` + Object.entries(l.fields).map(([k, v]) => `  ${k} = ${JSON.stringify(v)}`).join("\n") + "\n";
+    // A chunk's records at a time: output waits for the stream (and the next chunk is read) once
+    // per batch, not once per frame.
+    for await (const batch of records.batches()) {
+      for (let k = 0; k < batch.length; k++) {
+        const r = batch[k]!;
+        number++;
+        t0 ??= r.time;
+        if (bar !== undefined) { bar.frames = number; bar.tick(); }
+        let p: Packet = frames.dissect(r);
+        const extra = reassembly?.push(r, p, number);
+        if (extra?.packet !== undefined) p = extra.packet;
+        if (filter !== undefined && !filter(p, { number, length: r.originalLength, capturedLength: r.data.length })) continue;
+        kept++;
+        if (writer !== undefined) await writer.write(r);
+        else if (o.json) {
+          const j = frameJSON(number, r, p);
+          if (extra !== undefined) for (const l of extra.layers) j.layers.push(l);
+          out.line(stringifyFrame(j));
+        } else if (extra === undefined && !o.verbose && !o.hex) {
+          writeSummaryLine(out, number, r.time - t0, r.originalLength, columnsOf(p));
+        } else {
+          const c = columnsOf(p);
+          const top = extra?.layers.at(-1);
+          const cols = top !== undefined && extra!.info !== undefined ? { ...c, protocol: top.name, info: extra!.info } : c;
+          let text = summaryLine(number, r.time - t0, r.originalLength, cols);
+          if (extra?.note) text += ` ${extra.note}`;
+          if (o.verbose) {
+            text = `Frame ${number}: ${r.originalLength} bytes on wire, ${r.data.length} bytes captured, time ${formatTime(r.time)}\n` + p.show();
+            if (extra !== undefined) for (const l of extra.layers) text += `###[ ${l.name} (reassembled) ]###\n` + Object.entries(l.fields).map(([k, v]) => `  ${k} = ${JSON.stringify(v)}`).join("\n") + "\n";
+          }
+          if (o.hex) text += "\n" + hexdump(r.data) + "\n";
+          out.line(text);
         }
-        if (o.hex) text += "\n" + hexdump(r.data) + "\n";
-        await out.line(text);
+        if (limit !== undefined && kept >= limit) { done = true; break; }
       }
-      if (limit !== undefined && kept >= limit) break;
+      if (out.full) await out.flush();
+      if (done) break;
     }
   } catch (e) {
     if (!(e instanceof Error) || !("code" in e)) throw e;
@@ -138,30 +149,4 @@ export async function runRead(args: string[]): Promise<number> {
   }
   if (o.write !== undefined) process.stderr.write(`${kept} frame(s) written to ${o.write}\n`);
   return code;
-}
-
-/** Buffered stdout that waits for 'drain' and stops quietly on a closed pipe (`| head`). */
-export class LineOut {
-  private buf: string[] = [];
-  private size = 0;
-  private closed = false;
-  constructor() {
-    process.stdout.on("error", (e: NodeJS.ErrnoException) => {
-      if (e.code === "EPIPE") { this.closed = true; process.exit(0); }
-    });
-  }
-  /** Queue a line; flush when the buffer is large. */
-  async line(s: string): Promise<void> {
-    this.buf.push(s);
-    this.size += s.length + 1;
-    if (this.size >= 64 * 1024) await this.flush();
-  }
-  /** Write what is queued. */
-  async flush(): Promise<void> {
-    if (this.buf.length === 0 || this.closed) return;
-    const text = this.buf.join("\n") + "\n";
-    this.buf = [];
-    this.size = 0;
-    if (!process.stdout.write(text)) await new Promise<void>((res) => process.stdout.once("drain", () => res()));
-  }
 }

@@ -38,16 +38,21 @@ export function showLayer(layer: LayerBase, built: boolean, indent = ""): string
 
 /** Return a layer's one-line summary: its name and what its protocol's summary says. */
 export function summarizeLayer(layer: LayerBase, built: boolean): string {
-  const def = layer._d;
-  const s = def.options.summary;
-  if (s === undefined) return def.name;
+  const text = summaryText(layer, built);
+  return text ? `${layer._d.name} ${text}` : layer._d.name;
+}
+
+/** Return what a layer's protocol's summary says (without the protocol's name); "" when it says nothing or fails. */
+export function summaryText(layer: LayerBase, built: boolean): string {
+  const s = layer._d.options.summary;
+  if (s === undefined) return "";
   let text: string;
   try {
     text = s(valuesForDisplay(layer, built) as never);
   } catch {
-    return def.name;
+    return "";
   }
-  return text ? `${def.name} ${text}` : def.name;
+  return text ? `${text}` : "";
 }
 
 /** Return field values by name, as display sees them. */
