@@ -68,7 +68,7 @@ export function compileSkip(def: ProtocolDef): SkipFn | undefined {
         if (v === undefined) ok = false;
         return `(${v})`;
       });
-      if (!ok || /\bl\./.test(cond)) return undefined;
+      if (!ok || /\bl\s*[.[]/.test(cond)) return undefined;
     }
     let size: string;
     if (f.bits) return undefined;
