@@ -366,3 +366,20 @@ test("createDissector reuses its objects and gives the same answers as dissect",
   assert.equal(p3.truncated, true);
   assert.equal(d.dissect(a).error, undefined);
 });
+
+test("a reusable dissector: two layers of one protocol, protocols defined and bound after it was made", () => {
+  const d = createDissector(IPv4);
+  // IP in IP: two IPv4 layers from the pool at once.
+  const tunnel = packet(IPv4({ src: "10.0.0.1", protocol: 4 }), IPv4({ src: "10.9.9.9" }), UDP({ dstPort: 7 })).bytes();
+  const p = d.dissect(tunnel);
+  assert.deepEqual(p.layers(IPv4).map((l) => l.src), ["10.0.0.1", "10.9.9.9"]);
+  assert.equal(p.layer(UDP)!.dstPort, 7);
+  // A protocol made after the dissector, bound after the UDP step was compiled: the next
+  // dissection sees the bind (compiled steps are dropped by bind) and pools the new layer.
+  const Late = defineProtocol("LateBound", { tag: field.uint16() });
+  const wire = packet(IPv4(), UDP({ dstPort: 39999 }), Late({ tag: 0xbeef })).bytes();
+  assert.equal(d.dissect(wire).layer(Late), undefined);
+  bind(UDP, Late, { dstPort: 39999 });
+  for (let i = 0; i < 3; i++) assert.equal(d.dissect(wire).layer(Late)?.tag, 0xbeef);
+  assert.deepEqual(d.dissect(tunnel).layers(IPv4).map((l) => l.src), ["10.0.0.1", "10.9.9.9"]);
+});
