@@ -281,7 +281,10 @@ function compileAccessors(def: ProtocolDef, proto: object): void {
       : f.readExpr("b", "o");
     let body = `const v = this._v;\n if (v !== null) { const x = v[${i}]; if (x !== undefined) return x; }\n`;
     body += ` const b = this._b;\n if (b === null) return this._unset(${i});\n`;
-    if (expr === undefined) body += ` return this._slow(${i});`;
+    if (f.kind === "list" && dyn) {
+      // Absent, or already read: answered here; the items are made by _slow once.
+      body += ` const o = this._offs[${slot}];\n if (o < 0) return undefined;\n const c = this._c;\n if (c !== null) { const x = c[${i}]; if (x !== undefined) return x; }\n return this._slow(${i});`;
+    } else if (expr === undefined) body += ` return this._slow(${i});`;
     else if (!dyn) body += ` const o = this._o + ${def.staticOff[i]};\n return ${expr};`;
     else body += ` const o = this._offs[${slot}];\n if (o < 0) return undefined;\n return ${expr};`;
     const get = new Function("H", `return function get_${f.name}() {\n ${body}\n}`)(READERS) as () => unknown;
@@ -411,6 +414,9 @@ export function makeLayerClass(def: ProtocolDef): new () => LayerBase {
   };`)(LayerBase) as new () => LayerBase;
   Object.defineProperty(Layer, "name", { value: `${def.name}Layer` });
   Object.defineProperty(Layer.prototype, "_d", { value: def, enumerable: false });
+  // Per class, so that the getter reads the protocol from its own closure (LayerBase's would load
+  // `_d` from layers of every class).
+  Object.defineProperty(Layer.prototype, "proto", { get: () => def.protocol, enumerable: false, configurable: true });
   // Generated code is made on first use, so that importing sixty protocols compiles nothing.
   const proto = Layer.prototype as Record<string, unknown>;
   let compiled = false;
