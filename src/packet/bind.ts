@@ -69,6 +69,7 @@ export function compileDispatch(def: ProtocolDef): (layer: LayerBase) => Protoco
   const maps: Map<unknown, ProtocolDef>[] = [];
   const values: unknown[] = [];
   const uppers: ProtocolDef[] = [];
+  const tables: Uint16Array[] = [];
   const lines: string[] = ["let h;"];
   // Each bound field is read once, into a local named after it.
   const read = new Set<string>();
@@ -81,8 +82,16 @@ export function compileDispatch(def: ProtocolDef): (layer: LayerBase) => Protoco
     if (d.binds.length === 0) continue;
     const g = groupsOf(d);
     for (const grp of g.list) {
-      lines.push(`h = M[${maps.length}].get(${local(grp.name)}); if (h !== undefined) return h;`);
-      maps.push(grp.map);
+      const f = local(grp.name);
+      const table = smallTable(grp.map, uppers);
+      if (table !== undefined) {
+        // Small integer keys (EtherTypes, IP protocols, ports): an index into a typed array.
+        lines.push(`if (${f} >= 0 && ${f} < ${table.length}) { const k = T[${tables.length}][${f}]; if (k !== 0) return U[k - 1]; }`);
+        tables.push(table);
+      } else {
+        lines.push(`h = M[${maps.length}].get(${f}); if (h !== undefined) return h;`);
+        maps.push(grp.map);
+      }
     }
     // Binds on several fields, in precedence order, each a chain of comparisons.
     for (const b of g.rest) {
@@ -93,7 +102,26 @@ export function compileDispatch(def: ProtocolDef): (layer: LayerBase) => Protoco
   }
   lines.push("return undefined;");
   const src = `return function dispatch_${def.name}(layer) {\n${lines.join("\n")}\n};`;
-  return new Function("M", "V", "U", src)(maps, values, uppers) as (layer: LayerBase) => ProtocolDef | undefined;
+  return new Function("M", "V", "U", "T", src)(maps, values, uppers, tables) as (layer: LayerBase) => ProtocolDef | undefined;
+}
+
+/**
+ * A map whose keys are all integers in 0..65535 as a table indexed by the key, holding 1 + the
+ * index of the protocol in `uppers` (0: none); undefined for any other map.
+ */
+function smallTable(map: Map<unknown, ProtocolDef>, uppers: ProtocolDef[]): Uint16Array | undefined {
+  let max = -1;
+  for (const k of map.keys()) {
+    if (typeof k !== "number" || !Number.isInteger(k) || k < 0 || k > 0xffff) return undefined;
+    if (k > max) max = k;
+  }
+  if (max < 0 || uppers.length + map.size >= 0xffff) return undefined;
+  const table = new Uint16Array(max + 1);
+  for (const [k, upper] of map) {
+    uppers.push(upper);
+    table[k as number] = uppers.length;
+  }
+  return table;
 }
 
 const bindCache = new WeakMap<ProtocolDef, Map<ProtocolDef, Map<number, unknown> | null>>();
