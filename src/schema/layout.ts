@@ -13,7 +13,8 @@ import { MalformedError, TruncatedError, type WirecraftError } from "../errors.j
 import { expressionSource, type FieldValues } from "./expression.js";
 import { BytesField, IntField_, PaddingField, StringField, type FieldImpl } from "./field.js";
 import { CustomField } from "./custom.js";
-import { ListField } from "./list.js";
+import { ListField, MAX_LIST_ITEMS } from "./list.js";
+import { compileSkip, type SkipFn } from "./skip.js";
 import type { LayerBase, ProtocolDef } from "./layer.js";
 
 /** Lay out `layer` over `b[off..limit)`; returns the error that stops dissection here, if any. */
@@ -34,6 +35,7 @@ export function compileLayout(def: ProtocolDef): LayoutFn {
   const lines: string[] = [];
   const emit = (s: string): void => { lines.push(s); };
   const name = (f: FieldImpl): string => JSON.stringify(f.name);
+  const skips: (SkipFn | undefined)[] = [];
   emit("layer._b = b; layer._o = off; layer._base = base; layer._v = null; layer._c = null;");
   if (def.staticSize >= 0) {
     emit(`if (off + ${def.staticSize} > limit) return H.truncatedAt(D, off, limit, ${n});`);
@@ -94,8 +96,22 @@ export function compileLayout(def: ProtocolDef): LayoutFn {
         // A list that runs to the end of the header is empty when nothing is left (IPv4 and TCP
         // options, usually): no call then.
         const toEnd = f.countSource === undefined && f.lengthSource === undefined && !def.lengthFor.has(i) && !def.countFor.has(i);
-        emit(`  const size = ${toEnd ? "pos >= hdrLimit ? 0 : " : ""}F[${i}].spanAt(b, pos, hdrLimit, layer, ${lf}, ${cf});`);
-        emit("  if (typeof size !== \"number\") return size;");
+        const skip = toEnd ? compileSkip(f.item) : undefined;
+        if (skip !== undefined) {
+          // Items whose sizes their fixed fields tell are skipped here (skip.ts); a list they do
+          // not tile exactly is walked by the list itself, which finds the error.
+          skips[i] = skip;
+          emit("  let size = 0;");
+          emit("  if (pos < hdrLimit) {");
+          emit(`    let at = pos, n = 0; const skip = SK[${i}];`);
+          emit(`    while (at < hdrLimit && n < ${MAX_LIST_ITEMS}) { const s = skip(b, at, hdrLimit); if (s <= 0) break; at += s; n++; }`);
+          emit(`    size = at === hdrLimit ? at - pos : F[${i}].spanAt(b, pos, hdrLimit, layer, ${lf}, ${cf});`);
+          emit("    if (typeof size !== \"number\") return size;");
+          emit("  }");
+        } else {
+          emit(`  const size = ${toEnd ? "pos >= hdrLimit ? 0 : " : ""}F[${i}].spanAt(b, pos, hdrLimit, layer, ${lf}, ${cf});`);
+          emit("  if (typeof size !== \"number\") return size;");
+        }
       } else if (f instanceof PaddingField) emit(`  const size = F[${i}].padAt(pos - off);`);
       else if (isPlainBytes(f) && def.lengthFor.has(i)) {
         // Length from an earlier field; anything odd goes the long way for its error.
@@ -160,7 +176,7 @@ export function compileLayout(def: ProtocolDef): LayoutFn {
   const lf: (IntField_ | undefined)[] = fields.map((_, i) => def.lengthFor.get(i));
   const cf: (IntField_ | undefined)[] = fields.map((_, i) => def.countFor.get(i));
   const src = `return function layout_${def.name}(layer, b, off, limit, base) {\n${lines.join("\n")}\n};`;
-  return new Function("D", "F", "LF", "CF", "H", src)(def, fields, lf, cf, helpers) as LayoutFn;
+  return new Function("D", "F", "LF", "CF", "H", "SK", src)(def, fields, lf, cf, helpers, skips) as LayoutFn;
 }
 
 /** Absolute offset of field `i` in a dissected layer. */
