@@ -29,9 +29,14 @@ interface Node { fn: ChainFn | undefined; next: (Node | undefined)[] }
 /** Chains seen so far, as a trie over protocol ids. */
 let root: (Node | undefined)[] = [];
 
+/** How many chains have been compiled; past MAX_CHAINS new ones go the generic way (a fuzzer's random stacks must not grow code without bound). */
+let chains = 0;
+const MAX_CHAINS = 256;
+
 /** Forget every compiled chain (binds changed: chains have the bind values written in). */
 export function resetChains(): void {
   root = [];
+  chains = 0;
 }
 
 /** Most layers a compiled chain has; longer packets go the generic way. */
@@ -44,12 +49,21 @@ export function chainBuilder(defs: readonly ProtocolDef[], padding: ProtocolDef,
   let level = root;
   let node: Node | undefined;
   for (let i = 0; i < n; i++) {
-    const id = defs[i]!.id;
-    node = level[id];
-    if (node === undefined) node = level[id] = { fn: undefined, next: [] };
+    node = level[defs[i]!.id];
+    if (node === undefined) break;
     level = node.next;
   }
-  return (node!.fn ??= compileChain(defs, padding, build, h));
+  if (node !== undefined && node.fn !== undefined) return node.fn;
+  // A chain not seen before: compiled while there is room (nodes are made only then).
+  if (chains >= MAX_CHAINS) return undefined;
+  level = root;
+  for (let i = 0; i < n; i++) {
+    const id = defs[i]!.id;
+    node = level[id] ??= { fn: undefined, next: [] };
+    level = node.next;
+  }
+  chains++;
+  return (node!.fn = compileChain(defs, padding, build, h));
 }
 
 function compileChain(defs: readonly ProtocolDef[], padding: ProtocolDef, build: BuildHelpers, h: ChainHelpers): ChainFn {

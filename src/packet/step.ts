@@ -7,7 +7,7 @@
  * calls that protocol's layout and dispatcher as constants (so V8 can inline them), and reads the
  * layer's extent monomorphically. The generated code does what `Packet`'s generic path describes.
  */
-import { MalformedError, TruncatedError, type WirecraftError } from "../errors.js";
+import { MalformedError, type WirecraftError } from "../errors.js";
 import { compileLayout, lazyLayout } from "../schema/layout.js";
 import type { LayerBase, ProtocolDef } from "../schema/layer.js";
 import { defOf, protocolCount } from "../schema/protocol.js";
@@ -132,4 +132,4 @@ function rawDef(): ProtocolDef {
   return RAW;
 }
 
-const helpers = { grow, thrown, defOf, TruncatedError };
+const helpers = { grow, thrown, defOf };

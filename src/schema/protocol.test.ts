@@ -383,3 +383,15 @@ test("a reusable dissector: two layers of one protocol, protocols defined and bo
   for (let i = 0; i < 3; i++) assert.equal(d.dissect(wire).layer(Late)?.tag, 0xbeef);
   assert.deepEqual(d.dissect(tunnel).layers(IPv4).map((l) => l.src), ["10.0.0.1", "10.9.9.9"]);
 });
+
+test("building: packets of many different stacks (past the compiled-chain limit) come out the same", () => {
+  const tiny = Array.from({ length: 20 }, (_, i) => defineProtocol(`ChainTiny${i}`, { v: field.uint8({ default: i }) }));
+  let built = 0;
+  for (const a of tiny) for (const b of tiny) for (const c of [undefined, tiny[3]!]) {
+    const layers = c === undefined ? [a(), b()] : [a(), b(), c()];
+    const want = layers.map((l) => toHex(packet(l).bytes())).join("");
+    assert.equal(toHex(packet(...layers).bytes()), want);
+    built++;
+  }
+  assert.equal(built, 800);
+});
