@@ -70,11 +70,10 @@ function compileChain(defs: readonly ProtocolDef[], padding: ProtocolDef, build:
   const n = defs.length;
   const L: string[] = [];
   const fns = defs.map((d) => buildFunctions(d, build));
-  // The protocol after each layer (trailing padding skipped) and the bind values it asks for.
-  const matches = defs.map((_, i) => {
-    const next = defs.slice(i + 1).find((d) => d !== padding);
-    return next === undefined ? undefined : bindFor(defs[i]!, next);
-  });
+  // The protocol after each layer (trailing padding skipped) and the bind values it asks for
+  // (null: none; the measure functions take undefined as "look them up").
+  const next = defs.map((_, i) => defs.slice(i + 1).find((d) => d !== padding));
+  const matches = next.map((d, i) => (d === undefined ? null : bindFor(defs[i]!, d) ?? null));
   for (let i = 0; i < n; i++) L.push(`const l${i} = layers[${i}]; if (l${i}._b !== null) return undefined;`);
   // The chain's scratch objects are reused from build to build (a layer's scratch is read only
   // during its build, and by show() right after one); a build inside a checksum function (re-entry)
@@ -112,6 +111,5 @@ function compileChain(defs: readonly ProtocolDef[], padding: ProtocolDef, build:
   const name = defs.map((d) => d.name.replace(/\W/g, "_")).join("_");
   const src = `let busy = false;\nreturn function chain_${name}(layers, recompute) {\n${L.join("\n")}\n};`;
   const scratch: BuildScratch[] = defs.map((d) => ({ vals: new Array<unknown>(d.fields.length), present: new Array<boolean>(d.fields.length), size: 0, checksumAt: undefined, enc: undefined }));
-  const next = defs.map((_, i) => defs.slice(i + 1).find((d) => d !== padding));
-  return new Function("D", "FN", "NEXT", "MATCH", "S", "H", src)(defs, fns, next, matches.map((m) => m ?? null), scratch, h) as ChainFn;
+  return new Function("D", "FN", "NEXT", "MATCH", "S", "H", src)(defs, fns, next, matches, scratch, h) as ChainFn;
 }

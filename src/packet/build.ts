@@ -154,7 +154,7 @@ export function buildLayers(layers: readonly LayerBase[], padding: ProtocolDef, 
     }
     starts[i] = total;
     const l = layers[i]!;
-    const bs = l._b === null ? buildFunctions(defs[i]!, HELPERS).measure(l, next, recompute, undefined) : measure(l, next, recompute);
+    const bs = measure(l, next, recompute);
     scratch[i] = bs;
     total += bs.size;
   }

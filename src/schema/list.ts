@@ -6,7 +6,6 @@ import { MalformedError, type WirecraftError } from "../errors.js";
 import type { FieldValues } from "./expression.js";
 import { FieldImpl, RangeProblem, type IntField_, type LengthSpec } from "./field.js";
 import type { LayerBase, ProtocolDef } from "./layer.js";
-import { compileSkip, type SkipFn } from "./skip.js";
 
 /** Most items a list may hold when dissecting; a bound against hostile input. */
 export const MAX_LIST_ITEMS = 65536;
@@ -21,8 +20,6 @@ export class ListField extends FieldImpl {
   length: ((l: FieldValues) => number) | undefined = undefined;
   private probe: LayerBase | undefined = undefined;
   private makeItems: MakeItems | undefined = undefined;
-  /** The item protocol's skip function (skip.ts); null when it has none. */
-  private skip: SkipFn | null | undefined = undefined;
   constructor(item: ProtocolDef, options: { count?: LengthSpec; length?: LengthSpec; when?: string | ((l: FieldValues) => unknown); hex?: boolean; required?: boolean; doc?: string }) {
     super(options);
     this.item = item;
@@ -50,23 +47,6 @@ export class ListField extends FieldImpl {
     let pos = off;
     let n = 0;
     if (count === 0 || (count < 0 && pos >= end)) return count >= 0 && this.length === undefined && lengthField === undefined ? 0 : end - off;
-    // Items whose size their fixed fields tell are skipped without a layer; anything unusual is
-    // walked again below, which finds the same end or the error.
-    if (count < 0) {
-      if (this.skip === undefined) this.skip = compileSkip(this.item) ?? null;
-      const skip = this.skip;
-      if (skip !== null) {
-        let at = pos;
-        let items = 0;
-        while (at < end && items < MAX_LIST_ITEMS) {
-          const size = skip(b, at, end);
-          if (size <= 0) break;
-          at += size;
-          items++;
-        }
-        if (at === end) return end - off;
-      }
-    }
     // One probe layer per list field, reused; taken while in use in case items nest the same list.
     const probe = this.probe ?? new this.item.Layer();
     this.probe = undefined;
