@@ -267,6 +267,11 @@ export class LayerBase {
 /** Readers the generated getters call by kind. */
 const READERS = { mac: formatMac, ipv4: formatIPv4, ipv6: formatIPv6 };
 
+/** A bytes or padding field read as a view of the dissected bytes (its kind's own read). */
+function readsAsView(f: FieldImpl): boolean {
+  return (f instanceof BytesField || f instanceof PaddingField) && f.read === (f instanceof BytesField ? BytesField : PaddingField).prototype.read;
+}
+
 function compileAccessors(def: ProtocolDef, proto: object): void {
   const fields = def.fields;
   for (let i = 0; i < fields.length; i++) {
@@ -277,7 +282,7 @@ function compileAccessors(def: ProtocolDef, proto: object): void {
     const end = dyn ? `this._offs[${slot + 1}]` : `o + ${f.size}`;
     const expr = f.kind === "list" ? undefined
       : f instanceof AddressField ? `H.${f.kind}(b, o)`
-      : (f instanceof BytesField || f instanceof PaddingField) && f.read === (f instanceof BytesField ? BytesField : PaddingField).prototype.read ? `b.subarray(o, ${end})`
+      : readsAsView(f) ? `b.subarray(o, ${end})`
       : f.readExpr("b", "o");
     let body = `const v = this._v;\n if (v !== null) { const x = v[${i}]; if (x !== undefined) return x; }\n`;
     body += ` const b = this._b;\n if (b === null) return this._unset(${i});\n`;
@@ -367,8 +372,7 @@ function compileToObject(def: ProtocolDef): () => Record<string, unknown> {
       props.push(`${f.name}: v${i}`);
       return;
     }
-    const plainBytes = (f instanceof BytesField || f instanceof PaddingField) && f.read === (f instanceof BytesField ? BytesField : PaddingField).prototype.read;
-    if (plainBytes) {
+    if (readsAsView(f)) {
       // Dissected bytes are copied out in one step (no view made first).
       const dyn = i >= def.firstDynamic;
       const slot = 2 * (i - def.firstDynamic);
@@ -387,7 +391,7 @@ else { v${i} = this.${f.name}; if (v${i} instanceof Uint8Array) v${i} = new Uint
     else props.push(`${f.name}: v${i} instanceof Uint8Array ? new Uint8Array(v${i}) : v${i}`);
   });
   const src = `const toObject = (x) => x.toObject();\nreturn function toObject_${def.name}() {\n${reads.join("\n")}\nreturn { ${props.join(", ")} };\n};`;
-  return new Function("F", "COPY", src)(def.fields, copyOut) as () => Record<string, unknown>;
+  return new Function("COPY", src)(copyOut) as () => Record<string, unknown>;
 }
 
 /** Zero bytes, shared: a zero-length array has nothing to change (and is frozen besides). */
