@@ -8,7 +8,7 @@
 import { formatIPv4, formatIPv6, parseIPv4, parseIPv6, toHex } from "../schema/address.js";
 import { field } from "../schema/protocol.js";
 import type { CustomReadContext, CustomWriteContext } from "../schema/custom.js";
-import { encodeName, nameAt as nameAtBytes, normalizeName } from "./dns-name.js";
+import { encodeName, measureName, nameAt as nameAtBytes, normalizeName } from "./dns-name.js";
 
 /** DNS resource record types (IANA). */
 export const DnsType = {
@@ -103,6 +103,44 @@ export function readData(c: CustomReadContext): DnsData {
   }
 }
 
+/**
+ * The span of data of `type` in `b[o..end)` (`end - o`), or -1 when it does not fit its type:
+ * `readData`'s checks with no text made, for laying out (`readData` says why).
+ */
+export function measureData(b: Uint8Array, o: number, end: number, base: number, type: number): number {
+  switch (type) {
+    case DnsType.A: return end - o === 4 ? 4 : -1;
+    case DnsType.AAAA: return end - o === 16 ? 16 : -1;
+    case DnsType.NS: case DnsType.CNAME: case DnsType.PTR: case DnsType.DNAME:
+      return measureName(b, o, end, base) === end - o ? end - o : -1;
+    case DnsType.MX:
+      return o + 2 <= end && measureName(b, o + 2, end, base) === end - o - 2 ? end - o : -1;
+    case DnsType.SRV:
+      return o + 6 <= end && measureName(b, o + 6, end, base) === end - o - 6 ? end - o : -1;
+    case DnsType.SOA: {
+      const m = measureName(b, o, end, base);
+      if (m < 0) return -1;
+      const r = measureName(b, o + m, end, base);
+      return r >= 0 && o + m + r + 20 === end ? end - o : -1;
+    }
+    case DnsType.TXT: {
+      let at = o;
+      while (at < end) at += 1 + b[at]!;
+      return at === end ? end - o : -1;
+    }
+    case DnsType.OPT: {
+      let at = o;
+      while (at < end) {
+        if (at + 4 > end) return -1;
+        at += 4 + ((b[at + 2]! << 8) | b[at + 3]!);
+      }
+      return at === end ? end - o : -1;
+    }
+    default:
+      return end - o;
+  }
+}
+
 function put16(out: number[], v: number): void { out.push((v >> 8) & 0xff, v & 0xff); }
 function put32(out: number[], v: number): void { out.push((v >>> 24) & 0xff, (v >> 16) & 0xff, (v >> 8) & 0xff, v & 0xff); }
 
@@ -192,6 +230,7 @@ export function dnsDataField() {
     default: new Uint8Array(0),
     doc: "record data, typed by the record type",
     span: (c) => { readData(c); return c.end - c.offset; },
+    measure: (b, o, end, base, layer) => measureData(b, o, end, base, Number(layer.type)),
     read: (c) => { try { return readData(c); } catch { return c.bytes.slice(c.offset, c.end); } },
     normalize: normalizeData,
     encode: encodeData,

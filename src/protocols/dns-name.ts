@@ -101,6 +101,38 @@ export function nameSpan(b: Uint8Array, off: number, end: number, base: number):
   return walk(b, off, end, base, false).span;
 }
 
+/**
+ * The span of the name at `off`, or -1 when it is malformed (`nameSpan` says why): the checks of
+ * `walk`, with nothing allocated, for laying out.
+ */
+export function measureName(b: Uint8Array, off: number, end: number, base: number): number {
+  let pos = off;
+  let segStart = off;
+  let limit = end;
+  let span = -1;
+  let wire = 1;
+  for (;;) {
+    if (pos >= limit) return -1;
+    const len = b[pos]!;
+    if (len === 0) return span < 0 ? pos + 1 - off : span;
+    const top = len & 0xc0;
+    if (top === 0xc0) {
+      if (pos + 2 > limit) return -1;
+      const target = base + (((len & 0x3f) << 8) | b[pos + 1]!);
+      if (span < 0) span = pos + 2 - off;
+      if (target >= segStart) return -1;
+      segStart = target;
+      pos = target;
+      limit = b.length;
+      continue;
+    }
+    if (top !== 0 || pos + 1 + len > limit) return -1;
+    wire += len + 1;
+    if (wire > MAX_NAME_LENGTH) return -1;
+    pos += 1 + len;
+  }
+}
+
 /** The span and text of the name at `off`. Throws on malformed names. */
 export function nameAt(b: Uint8Array, off: number, end: number, base: number): { span: number; name: string } {
   return walk(b, off, end, base, true);
@@ -181,6 +213,7 @@ export function dnsNameField(doc: string) {
     default: ".",
     doc,
     span: (ctx) => nameSpan(ctx.bytes, ctx.offset, ctx.end, ctx.base),
+    measure: measureName,
     read: readName,
     normalize: normalizeName,
     encode: (v, ctx) => encodeName(v, ctx),

@@ -360,38 +360,66 @@ ${writes}
 /**
  * Generate a protocol's `toObject()`: every field read by name into one object literal (a loop
  * reading `this[name]` over many layer classes is megamorphic and several times slower).
+ *
+ * A dissected layer nobody changed (the common case: `_b` set, no values) takes a fast path that
+ * reads each field straight from the bytes at its known offset, as the getters would, with no
+ * getter calls; an empty list is `[]` without making anything.
  */
 function compileToObject(def: ProtocolDef): () => Record<string, unknown> {
   const reads: string[] = [];
   const props: string[] = [];
+  const fast: string[] = [];
+  const fd = def.firstDynamic;
   def.fields.forEach((f, i) => {
+    const dyn = i >= fd;
+    const slot = 2 * (i - fd);
+    const at = dyn ? `offs[${slot}]` : `o0 + ${def.staticOff[i]}`;
+    const end = dyn ? `offs[${slot + 1}]` : `o + ${f.size}`;
     if (f.kind === "list") {
       // The items are made as layers (and kept, as reading the list would): a list read after
       // toObject() is then not decoded again.
       reads.push(`let v${i} = this.${f.name}; if (Array.isArray(v${i})) v${i} = v${i}.map(toObject);`);
       props.push(`${f.name}: v${i}`);
+      fast.push(dyn
+        ? `let f${i}; { const o = offs[${slot}]; f${i} = o < 0 ? undefined : o === offs[${slot + 1}] ? [] : this.${f.name}.map(toObject); }`
+        : `const f${i} = this.${f.name}.map(toObject);`);
       return;
     }
     if (readsAsView(f)) {
       // Dissected bytes are copied out in one step (no view made first).
-      const dyn = i >= def.firstDynamic;
-      const slot = 2 * (i - def.firstDynamic);
-      const at = dyn ? `this._offs[${slot}]` : `this._o + ${def.staticOff[i]}`;
-      const end = dyn ? `this._offs[${slot + 1}]` : `o + ${f.size}`;
       reads.push(`let v${i};
-if (this._b !== null && (this._v === null || this._v[${i}] === undefined)) { const o = ${at}; v${i} = o < 0 ? undefined : COPY(this._b, o, ${end}); }
+if (this._b !== null && (this._v === null || this._v[${i}] === undefined)) { const o = ${at.replace("o0", "this._o")}; v${i} = o < 0 ? undefined : COPY(this._b, o, ${end}); }
 else { v${i} = this.${f.name}; if (v${i} instanceof Uint8Array) v${i} = new Uint8Array(v${i}); }`);
       props.push(`${f.name}: v${i}`);
+      fast.push(`let f${i}; { const o = ${at}; f${i} = o < 0 ? undefined : COPY(b, o, ${end}); }`);
       return;
     }
     reads.push(`const v${i} = this.${f.name};`);
     // Integers, addresses and text are never bytes; anything else is detached even when the value
     // is a view of the dissected bytes (or a Buffer's).
-    if (f instanceof IntField_ || f instanceof AddressField || f instanceof StringField) props.push(`${f.name}: v${i}`);
+    const plain = f instanceof IntField_ || f instanceof AddressField || f instanceof StringField;
+    if (plain) props.push(`${f.name}: v${i}`);
     else props.push(`${f.name}: v${i} instanceof Uint8Array ? new Uint8Array(v${i}) : v${i}`);
+    const expr = f instanceof AddressField ? `H.${f.kind}(b, o)` : f.readExpr("b", "o");
+    if (expr === undefined || !plain) {
+      // Custom fields and the like: their getter (which keeps decoded text).
+      fast.push(`let f${i} = this.${f.name}; if (f${i} instanceof Uint8Array) f${i} = new Uint8Array(f${i});`);
+    } else if (dyn) fast.push(`let f${i}; { const o = offs[${slot}]; f${i} = o < 0 ? undefined : ${expr}; }`);
+    else fast.push(`let f${i}; { const o = o0 + ${def.staticOff[i]}; f${i} = ${expr}; }`);
   });
-  const src = `const toObject = (x) => x.toObject();\nreturn function toObject_${def.name}() {\n${reads.join("\n")}\nreturn { ${props.join(", ")} };\n};`;
-  return new Function("COPY", src)(copyOut) as () => Record<string, unknown>;
+  const names = def.fields.map((f, i) => `${f.name}: f${i}`);
+  const src = `const toObject = (x) => x.toObject();
+return function toObject_${def.name}() {
+const b = this._b;
+if (b !== null && this._v === null) {
+const o0 = this._o;${fd < def.fields.length ? "\nconst offs = this._offs;" : ""}
+${fast.join("\n")}
+return { ${names.join(", ")} };
+}
+${reads.join("\n")}
+return { ${props.join(", ")} };
+};`;
+  return new Function("COPY", "H", src)(copyOut, READERS) as () => Record<string, unknown>;
 }
 
 /** Zero bytes, shared: a zero-length array has nothing to change (and is frozen besides). */

@@ -75,10 +75,14 @@ export function compileLayout(def: ProtocolDef): LayoutFn {
       const slot = 2 * (i - fd);
       if (f.when !== undefined) {
         const js = expressionSource.get(f.when);
-        const call = js === undefined ? `F[${i}].when(layer)` : `+(${js.replace(/Number\(l\./g, "Number(layer.")})`;
-        emit(`let w${i};`);
-        emit(`try { w${i} = ${call}; } catch (e) { return new H.MalformedError(D.name, ${name(f)}, pos, "condition failed: " + e.message); }`);
-        emit(`if (w${i}) {`);
+        const direct = js === undefined ? undefined : inlineCondition(def, js);
+        if (direct !== undefined) emit(`if (${direct}) {`);
+        else {
+          const call = js === undefined ? `F[${i}].when(layer)` : `+(${js.replace(/Number\(l\./g, "Number(layer.")})`;
+          emit(`let w${i};`);
+          emit(`try { w${i} = ${call}; } catch (e) { return new H.MalformedError(D.name, ${name(f)}, pos, "condition failed: " + e.message); }`);
+          emit(`if (w${i}) {`);
+        }
       } else emit("{");
       if (f.bits) {
         const size = ((f as IntField_).bitShift + f.bits + 7) >> 3;
@@ -113,6 +117,16 @@ export function compileLayout(def: ProtocolDef): LayoutFn {
           emit("  if (typeof size !== \"number\") return size;");
         }
       } else if (f instanceof PaddingField) emit(`  const size = F[${i}].padAt(pos - off);`);
+      else if (f instanceof CustomField && (f as CustomField).spec.measure !== undefined && !hasLengthSource(f, def, i)) {
+        // Measured without allocating; anything wrong goes the long way for its error.
+        emit(`  let size = F[${i}].measureAt(b, pos, hdrLimit, base, layer);`);
+        emit(`  if (size < 0) { size = H.sizeOf(layer, D, ${i}, b, pos, hdrLimit, base); if (typeof size !== "number") return size; }`);
+      } else if (f instanceof CustomField && (f as CustomField).spec.measure !== undefined && def.lengthFor.has(i)) {
+        // Its length from an earlier field (a DNS record's data), the bytes checked by measuring.
+        const lf = def.lengthFor.get(i)!;
+        emit(`  let size = layer[${name(lf)}] * ${lf.scale} - ${lf.adjust};`);
+        emit(`  if (!(size >= 0 && pos + size <= hdrLimit && F[${i}].measureAt(b, pos, pos + size, base, layer) >= 0)) { size = H.sizeOf(layer, D, ${i}, b, pos, hdrLimit, base); if (typeof size !== "number") return size; }`);
+      }
       else if (isPlainBytes(f) && def.lengthFor.has(i)) {
         // Length from an earlier field; anything odd goes the long way for its error.
         const lf = def.lengthFor.get(i)!;
@@ -252,6 +266,24 @@ function sizeOf(layer: LayerBase, def: ProtocolDef, i: number, b: Uint8Array, po
 }
 
 const helpers = { MalformedError, truncatedAt, truncatedField, truncatedHeader, fieldOffset, sizeOf };
+
+/**
+ * A condition whose every field is a fixed-place integer (`kind == 2` of a TCP option), with the
+ * fields read straight from the bytes being laid out: the layout has just pointed the layer at
+ * them, so the getter would read the same, and arithmetic on numbers cannot throw, so no guard.
+ * Undefined when some field is elsewhere (its getter is called, under a guard).
+ */
+function inlineCondition(def: ProtocolDef, js: string): string | undefined {
+  let ok = true;
+  const out = js.replace(/Number\(l\.([A-Za-z_][A-Za-z0-9_]*)\)/g, (_, fname: string) => {
+    const i = def.index.get(fname);
+    const f = i === undefined ? undefined : def.fields[i];
+    const e = f !== undefined && i! < def.firstDynamic && f.constructor === IntField_ ? (f as IntField_).readExpr("b", `off + ${def.staticOff[i!]}`) : undefined;
+    if (e === undefined) { ok = false; return ""; }
+    return `(${e})`;
+  });
+  return ok ? `(${out})` : undefined;
+}
 
 /** A bytes or string field whose extent is not its own business (no length expression, prefix or terminator). */
 function isPlainBytes(f: FieldImpl): boolean {

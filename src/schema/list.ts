@@ -20,6 +20,7 @@ export class ListField extends FieldImpl {
   length: ((l: FieldValues) => number) | undefined = undefined;
   private probe: LayerBase | undefined = undefined;
   private makeItems: MakeItems | undefined = undefined;
+  private walkItems: WalkItems | undefined = undefined;
   constructor(item: ProtocolDef, options: { count?: LengthSpec; length?: LengthSpec; when?: string | ((l: FieldValues) => unknown); hex?: boolean; required?: boolean; doc?: string }) {
     super(options);
     this.item = item;
@@ -45,21 +46,15 @@ export class ListField extends FieldImpl {
       return new MalformedError(owner, this.name, off, `list of ${end - off} byte(s) runs past the end of the layer (${limit - off} available)`);
     }
     let pos = off;
-    let n = 0;
     if (count === 0 || (count < 0 && pos >= end)) return count >= 0 && this.length === undefined && lengthField === undefined ? 0 : end - off;
     // One probe layer per list field, reused; taken while in use in case items nest the same list.
     const probe = this.probe ?? new this.item.Layer();
     this.probe = undefined;
     try {
-      while (count >= 0 ? n < count : pos < end) {
-        if (n >= MAX_LIST_ITEMS) return new MalformedError(owner, this.name, pos, `more than ${MAX_LIST_ITEMS} items`);
-        const err = this.item.layout(probe, b, pos, end, layer._base);
-        if (err !== undefined) return err;
-        const size = probe._h - pos;
-        if (size <= 0) return new MalformedError(owner, this.name, pos, "a list item of zero length");
-        pos += size;
-        n++;
-      }
+      this.walkItems ??= compileWalkItems(this.item);
+      const r = this.walkItems(probe, b, pos, end, count, layer._base, owner, this.name);
+      if (typeof r !== "number") return r;
+      pos = r;
     } finally {
       this.probe = probe;
     }
@@ -112,6 +107,28 @@ export class ListField extends FieldImpl {
     const bound = this.countSource !== undefined ? ` count ${String(this.countSource)}` : this.lengthSource !== undefined ? ` length ${String(this.lengthSource)}` : "";
     return `list(${this.item.name}${bound})`;
   }
+}
+
+type WalkItems = (probe: LayerBase, b: Uint8Array, off: number, end: number, count: number, base: number, owner: string, name: string) => number | WirecraftError;
+
+/**
+ * Generate the walk of a list of `item`s for laying out: each item laid out on the probe layer by
+ * the item's own layout, a constant here (a shared loop calls every list's layout from one place,
+ * which V8 cannot inline). Returns the end of the items, or the error that stops them.
+ */
+function compileWalkItems(item: ProtocolDef): WalkItems {
+  return new Function("D", "ME", `return function walk_${item.name}(probe, b, off, end, count, base, owner, name) {
+  let pos = off, n = 0;
+  while (count >= 0 ? n < count : pos < end) {
+    if (n >= ${MAX_LIST_ITEMS}) return new ME(owner, name, pos, "more than ${MAX_LIST_ITEMS} items");
+    const err = D.layout(probe, b, pos, end, base);
+    if (err !== undefined) return err;
+    if (probe._h <= pos) return new ME(owner, name, pos, "a list item of zero length");
+    pos = probe._h;
+    n++;
+  }
+  return pos;
+};`)(item, MalformedError) as WalkItems;
 }
 
 type MakeItems = (b: Uint8Array, off: number, end: number, count: number, base: number, owner: LayerBase["_owner"]) => LayerBase[];
