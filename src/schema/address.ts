@@ -23,10 +23,18 @@ export function formatMac(b: Uint8Array, off: number): string {
   return text;
 }
 
+/** Character codes of the hex digits. */
+const HEX_CODE = Uint8Array.from(HEX, (c) => c.charCodeAt(0));
+const chars = String.fromCharCode;
+
+// New text is made by one `String.fromCharCode` of every character: one flat string, where
+// concatenating parts makes a string per step (measured twice as fast for a MAC address).
 function macString(b: Uint8Array, off: number): string {
-  return (
-    HEX_BYTE[b[off]!]! + ":" + HEX_BYTE[b[off + 1]!]! + ":" + HEX_BYTE[b[off + 2]!]! + ":" +
-    HEX_BYTE[b[off + 3]!]! + ":" + HEX_BYTE[b[off + 4]!]! + ":" + HEX_BYTE[b[off + 5]!]!
+  const x0 = b[off]!, x1 = b[off + 1]!, x2 = b[off + 2]!, x3 = b[off + 3]!, x4 = b[off + 4]!, x5 = b[off + 5]!;
+  const h = HEX_CODE;
+  return chars(
+    h[x0 >> 4]!, h[x0 & 15]!, 58, h[x1 >> 4]!, h[x1 & 15]!, 58, h[x2 >> 4]!, h[x2 & 15]!, 58,
+    h[x3 >> 4]!, h[x3 & 15]!, 58, h[x4 >> 4]!, h[x4 & 15]!, 58, h[x5 >> 4]!, h[x5 & 15]!,
   );
 }
 
@@ -62,10 +70,50 @@ export function formatIPv4(b: Uint8Array, off: number): string {
   const key = (a0 << 24) | (a1 << 16) | (a2 << 8) | a3;
   const slot = Math.imul(key, 0x9e3779b1) >>> 20;
   if (v4Keys[slot] === key) return v4Text[slot]!;
-  const text = DEC[a0]! + "." + DEC[a1]! + "." + DEC[a2]! + "." + DEC[a3]!;
+  const text = dottedQuad(a0, a1, a2, a3);
   v4Keys[slot] = key;
   v4Text[slot] = text;
   return text;
+}
+
+// The decimal digits of each byte value, and how many there are.
+const DIGITS = new Uint8Array(256 * 3);
+const DIGIT_COUNT = new Uint8Array(256);
+for (let i = 0; i < 256; i++) {
+  const t = String(i);
+  DIGIT_COUNT[i] = t.length;
+  for (let k = 0; k < t.length; k++) DIGITS[3 * i + k] = t.charCodeAt(k);
+}
+const quad = new Uint16Array(15);
+
+function putDecimal(v: number, at: number): number {
+  const n = DIGIT_COUNT[v]!;
+  quad[at] = DIGITS[3 * v]!;
+  if (n > 1) { quad[at + 1] = DIGITS[3 * v + 1]!; if (n > 2) quad[at + 2] = DIGITS[3 * v + 2]!; }
+  return at + n;
+}
+
+/** The dotted quad of four bytes, made as one flat string (see macString). */
+function dottedQuad(a0: number, a1: number, a2: number, a3: number): string {
+  let at = putDecimal(a0, 0);
+  quad[at++] = 46;
+  at = putDecimal(a1, at);
+  quad[at++] = 46;
+  at = putDecimal(a2, at);
+  quad[at++] = 46;
+  at = putDecimal(a3, at);
+  const q = quad;
+  switch (at) {
+    case 7: return chars(q[0]!, q[1]!, q[2]!, q[3]!, q[4]!, q[5]!, q[6]!);
+    case 8: return chars(q[0]!, q[1]!, q[2]!, q[3]!, q[4]!, q[5]!, q[6]!, q[7]!);
+    case 9: return chars(q[0]!, q[1]!, q[2]!, q[3]!, q[4]!, q[5]!, q[6]!, q[7]!, q[8]!);
+    case 10: return chars(q[0]!, q[1]!, q[2]!, q[3]!, q[4]!, q[5]!, q[6]!, q[7]!, q[8]!, q[9]!);
+    case 11: return chars(q[0]!, q[1]!, q[2]!, q[3]!, q[4]!, q[5]!, q[6]!, q[7]!, q[8]!, q[9]!, q[10]!);
+    case 12: return chars(q[0]!, q[1]!, q[2]!, q[3]!, q[4]!, q[5]!, q[6]!, q[7]!, q[8]!, q[9]!, q[10]!, q[11]!);
+    case 13: return chars(q[0]!, q[1]!, q[2]!, q[3]!, q[4]!, q[5]!, q[6]!, q[7]!, q[8]!, q[9]!, q[10]!, q[11]!, q[12]!);
+    case 14: return chars(q[0]!, q[1]!, q[2]!, q[3]!, q[4]!, q[5]!, q[6]!, q[7]!, q[8]!, q[9]!, q[10]!, q[11]!, q[12]!, q[13]!);
+    default: return chars(q[0]!, q[1]!, q[2]!, q[3]!, q[4]!, q[5]!, q[6]!, q[7]!, q[8]!, q[9]!, q[10]!, q[11]!, q[12]!, q[13]!, q[14]!);
+  }
 }
 
 /** Parse a dotted quad into `out` at `off`. */

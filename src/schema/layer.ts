@@ -388,7 +388,7 @@ function compileToObject(def: ProtocolDef): () => Record<string, unknown> {
     if (readsAsView(f)) {
       // Dissected bytes are copied out in one step (no view made first).
       reads.push(`let v${i};
-if (this._b !== null && (this._v === null || this._v[${i}] === undefined)) { const o = ${at.replace("o0", "this._o")}; v${i} = o < 0 ? undefined : COPY(this._b, o, ${end}); }
+if (this._b !== null && (this._v === null || this._v[${i}] === undefined)) { const o = ${at.replace("o0", "this._o").replace("offs", "this._offs")}; v${i} = o < 0 ? undefined : COPY(this._b, o, ${end.replace("offs", "this._offs")}); }
 else { v${i} = this.${f.name}; if (v${i} instanceof Uint8Array) v${i} = new Uint8Array(v${i}); }`);
       props.push(`${f.name}: v${i}`);
       fast.push(`let f${i}; { const o = ${at}; f${i} = o < 0 ? undefined : COPY(b, o, ${end}); }`);
