@@ -63,7 +63,7 @@ export function compileLayout(def: ProtocolDef): LayoutFn {
       const hl = def.headerLen;
       if (hl !== undefined && hl.index < fd) {
         emit("{");
-        emit(`  const L = layer[${name(hl)}] * ${hl.scale} - ${hl.adjust};`);
+        emit(`  const L = ${valueOf(def, hl)} * ${hl.scale} - ${hl.adjust};`);
         emit(`  if (L < pos - off) return new H.MalformedError(D.name, ${name(hl)}, off + ${def.staticOff[hl.index]}, "header length " + L + " is less than the " + (pos - off) + " bytes of fixed header");`);
         emit("  hdrLimit = Math.min(limit, off + L);");
         emit("  declHdrEnd = off + L;");
@@ -124,13 +124,13 @@ export function compileLayout(def: ProtocolDef): LayoutFn {
       } else if (f instanceof CustomField && (f as CustomField).spec.measure !== undefined && def.lengthFor.has(i)) {
         // Its length from an earlier field (a DNS record's data), the bytes checked by measuring.
         const lf = def.lengthFor.get(i)!;
-        emit(`  let size = layer[${name(lf)}] * ${lf.scale} - ${lf.adjust};`);
+        emit(`  let size = ${valueOf(def, lf)} * ${lf.scale} - ${lf.adjust};`);
         emit(`  if (!(size >= 0 && pos + size <= hdrLimit && F[${i}].measureAt(b, pos, pos + size, base, layer) >= 0)) { size = H.sizeOf(layer, D, ${i}, b, pos, hdrLimit, base); if (typeof size !== "number") return size; }`);
       }
       else if (isPlainBytes(f) && def.lengthFor.has(i)) {
         // Length from an earlier field; anything odd goes the long way for its error.
         const lf = def.lengthFor.get(i)!;
-        emit(`  let size = layer[${name(lf)}] * ${lf.scale} - ${lf.adjust};`);
+        emit(`  let size = ${valueOf(def, lf)} * ${lf.scale} - ${lf.adjust};`);
         emit(`  if (!(size >= 0 && Number.isInteger(size))) { size = H.sizeOf(layer, D, ${i}, b, pos, hdrLimit, base); if (typeof size !== "number") return size; }`);
       } else if (isPlainBytes(f)) {
         // To the end of the header.
@@ -163,7 +163,7 @@ export function compileLayout(def: ProtocolDef): LayoutFn {
   if (ll !== undefined) {
     const present = ll.index < fd || def.staticSize >= 0 ? "true" : `layer._offs[${2 * (ll.index - fd)}] >= 0`;
     emit(`if (${present}) {`);
-    emit(`  const L = layer[${name(ll)}] * ${ll.scale} - ${ll.adjust};`);
+    emit(`  const L = ${valueOf(def, ll)} * ${ll.scale} - ${ll.adjust};`);
     emit(`  const at = ${ll === def.layerLen ? "off" : "layer._h"};`);
     emit(`  if (at + L < layer._h) return new H.MalformedError(D.name, ${name(ll)}, H.fieldOffset(layer, ${ll.index}), "length " + L + " is less than the " + (layer._h - off) + "-byte header");`);
     emit("  layer._declEnd = at + L;");
@@ -266,6 +266,16 @@ function sizeOf(layer: LayerBase, def: ProtocolDef, i: number, b: Uint8Array, po
 }
 
 const helpers = { MalformedError, truncatedAt, truncatedField, truncatedHeader, fieldOffset, sizeOf };
+
+/**
+ * The value of integer field `f` in the layout: read straight from the bytes when it has a fixed
+ * place (the layout has just pointed the layer at them, so its getter would read the same), else
+ * by its getter.
+ */
+function valueOf(def: ProtocolDef, f: IntField_): string {
+  const e = f.index < def.firstDynamic && f.constructor === IntField_ ? f.readExpr("b", `off + ${def.staticOff[f.index]}`) : undefined;
+  return e === undefined ? `layer[${JSON.stringify(f.name)}]` : `(${e})`;
+}
 
 /**
  * A condition whose every field is a fixed-place integer (`kind == 2` of a TCP option), with the
