@@ -65,8 +65,12 @@ const CHAR: string[] = Array.from({ length: 256 }, (_, c) => (c === 0x2e || c ==
 
 // Label text is interned in a direct-mapped cache: names repeat their labels ("www", "com"), and a
 // hit costs a hash and a compare where building the text costs a concatenation per character.
+// Each slot keeps its label's bytes (at most 63) beside the text, so a hit compares bytes with
+// bytes and touches the string only to return it.
 const LABEL_SLOTS = 2048;
 const labelCache: string[] = new Array<string>(LABEL_SLOTS).fill("");
+const labelKey = new Uint8Array(LABEL_SLOTS * 64);
+const labelLength = new Uint8Array(LABEL_SLOTS);
 
 /** The text of one label's bytes (latin1, with `.` and `\\` escaped). */
 function labelText(b: Uint8Array, start: number, end: number): string {
@@ -78,15 +82,17 @@ function labelText(b: Uint8Array, start: number, end: number): string {
     h = Math.imul(h ^ c, 0x01000193);
   }
   const slot = h >>> 21;
-  const cached = labelCache[slot]!;
-  if (cached.length === n) {
+  const key = slot << 6;
+  if (labelLength[slot] === n) {
     let same = true;
-    for (let i = 0; i < n; i++) if (cached.charCodeAt(i) !== b[start + i]) { same = false; break; }
-    if (same) return cached;
+    for (let i = 0; i < n; i++) if (labelKey[key + i] !== b[start + i]) { same = false; break; }
+    if (same) return labelCache[slot]!;
   }
   let text = "";
   for (let i = start; i < end; i++) text += CHAR[b[i]!]!;
   labelCache[slot] = text;
+  labelLength[slot] = n;
+  for (let i = 0; i < n; i++) labelKey[key + i] = b[start + i]!;
   return text;
 }
 

@@ -21,6 +21,10 @@ export class ListField extends FieldImpl {
   private probe: LayerBase | undefined = undefined;
   private makeItems: MakeItems | undefined = undefined;
   private walkItems: WalkItems | undefined = undefined;
+  // Readers of the count and length fields, made per list: the list belongs to one protocol, so
+  // the load in each sees one layer class (a load by computed name sees every list's).
+  private countRead: ((l: LayerBase) => number) | undefined = undefined;
+  private lengthRead: ((l: LayerBase) => number) | undefined = undefined;
   constructor(item: ProtocolDef, options: { count?: LengthSpec; length?: LengthSpec; when?: string | ((l: FieldValues) => unknown); hex?: boolean; required?: boolean; doc?: string }) {
     super(options);
     this.item = item;
@@ -35,9 +39,9 @@ export class ListField extends FieldImpl {
     let end = limit;
     try {
       if (this.count !== undefined) count = this.count(layer as unknown as FieldValues);
-      else if (countField !== undefined) count = (layer as unknown as Record<string, number>)[countField.name]!;
+      else if (countField !== undefined) count = (this.countRead ??= fieldReader(countField.name))(layer);
       if (this.length !== undefined) end = off + this.length(layer as unknown as FieldValues);
-      else if (lengthField !== undefined) end = off + (layer as unknown as Record<string, number>)[lengthField.name]! * lengthField.scale - lengthField.adjust;
+      else if (lengthField !== undefined) end = off + (this.lengthRead ??= fieldReader(lengthField.name))(layer) * lengthField.scale - lengthField.adjust;
     } catch (e) {
       return new MalformedError(owner, this.name, off, `list bound failed: ${(e as Error).message}`);
     }
@@ -67,8 +71,11 @@ export class ListField extends FieldImpl {
     let count = -1;
     if (this.count !== undefined) count = this.count(layer as unknown as FieldValues);
     else {
-      const cf = layer._d.countFor.get(this.index);
-      if (cf !== undefined) count = (layer as unknown as Record<string, number>)[cf.name]!;
+      if (this.countRead !== undefined) count = this.countRead(layer);
+      else {
+        const cf = layer._d.countFor.get(this.index);
+        if (cf !== undefined) count = (this.countRead = fieldReader(cf.name))(layer);
+      }
     }
     this.makeItems ??= compileMakeItems(this.item);
     return this.makeItems(b, off, end, count, layer._base, layer._owner);
@@ -107,6 +114,12 @@ export class ListField extends FieldImpl {
     const bound = this.countSource !== undefined ? ` count ${String(this.countSource)}` : this.lengthSource !== undefined ? ` length ${String(this.lengthSource)}` : "";
     return `list(${this.item.name}${bound})`;
   }
+}
+
+/** A reader of one field by name, as its own function (see ListField's countRead). */
+function fieldReader(name: string): (l: LayerBase) => number {
+  if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(name)) throw new Error(`not a field name: ${name}`);
+  return new Function("l", `return l.${name};`) as (l: LayerBase) => number;
 }
 
 type WalkItems = (probe: LayerBase, b: Uint8Array, off: number, end: number, count: number, base: number, owner: string, name: string) => number | WirecraftError;
