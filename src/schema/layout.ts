@@ -268,29 +268,33 @@ function sizeOf(layer: LayerBase, def: ProtocolDef, i: number, b: Uint8Array, po
 const helpers = { MalformedError, truncatedAt, truncatedField, truncatedHeader, fieldOffset, sizeOf };
 
 /**
- * The value of integer field `f` in the layout: read straight from the bytes when it has a fixed
- * place (the layout has just pointed the layer at them, so its getter would read the same), else
- * by its getter.
+ * The read of field `f` straight from the bytes being laid out, when it is an integer at a fixed
+ * place: the layout has just pointed the layer at those bytes (and dropped any values set), so
+ * its getter would read the same. Undefined for any other field.
  */
+function directRead(def: ProtocolDef, f: FieldImpl | undefined): string | undefined {
+  if (f === undefined || f.index >= def.firstDynamic || !(f instanceof IntField_) || f.constructor !== IntField_) return undefined;
+  const e = f.readExpr("b", `off + ${def.staticOff[f.index]}`);
+  return e === undefined ? undefined : `(${e})`;
+}
+
+/** The value of integer field `f` in the layout: from the bytes (`directRead`), else by its getter. */
 function valueOf(def: ProtocolDef, f: IntField_): string {
-  const e = f.index < def.firstDynamic && f.constructor === IntField_ ? f.readExpr("b", `off + ${def.staticOff[f.index]}`) : undefined;
-  return e === undefined ? `layer[${JSON.stringify(f.name)}]` : `(${e})`;
+  return directRead(def, f) ?? `layer[${JSON.stringify(f.name)}]`;
 }
 
 /**
  * A condition whose every field is a fixed-place integer (`kind == 2` of a TCP option), with the
- * fields read straight from the bytes being laid out: the layout has just pointed the layer at
- * them, so the getter would read the same, and arithmetic on numbers cannot throw, so no guard.
+ * fields read from the bytes (`directRead`); arithmetic on numbers cannot throw, so no guard.
  * Undefined when some field is elsewhere (its getter is called, under a guard).
  */
 function inlineCondition(def: ProtocolDef, js: string): string | undefined {
   let ok = true;
   const out = js.replace(/Number\(l\.([A-Za-z_][A-Za-z0-9_]*)\)/g, (_, fname: string) => {
     const i = def.index.get(fname);
-    const f = i === undefined ? undefined : def.fields[i];
-    const e = f !== undefined && i! < def.firstDynamic && f.constructor === IntField_ ? (f as IntField_).readExpr("b", `off + ${def.staticOff[i!]}`) : undefined;
-    if (e === undefined) { ok = false; return ""; }
-    return `(${e})`;
+    const e = directRead(def, i === undefined ? undefined : def.fields[i]);
+    if (e === undefined) ok = false;
+    return e ?? "";
   });
   return ok ? `(${out})` : undefined;
 }
