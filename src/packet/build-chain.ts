@@ -10,9 +10,8 @@
  * keeps its bytes' values and goes the generic way).
  */
 import type { BuildScratch, LayerBase, ProtocolDef } from "../schema/layer.js";
-import type { IntField_ } from "../schema/field.js";
-import { bindFor } from "./bind.js";
-import { buildFunctions, type BuildHelpers } from "./build-compile.js";
+import type { ChecksumContext, ChecksumFn, IntField_ } from "../schema/field.js";
+import { buildFunctions, intWrite, matchValues, type BuildHelpers } from "./build-compile.js";
 
 /** A chain's builder: the bytes, or undefined when a layer is not crafted (the generic path builds it). */
 export type ChainFn = (layers: readonly LayerBase[], recompute: boolean) => Uint8Array | undefined;
@@ -20,8 +19,12 @@ export type ChainFn = (layers: readonly LayerBase[], recompute: boolean) => Uint
 /** What a chain's code calls back. */
 export interface ChainHelpers {
   allocate(size: number): Uint8Array;
-  /** Run checksum `ci` of layer `i` (the generic path's checksum step) and write it. */
-  checksum(b: Uint8Array, layers: readonly LayerBase[], i: number, starts: number[], bs: BuildScratch, f: IntField_, ci: number, at: number, start: number, end: number): void;
+  /**
+   * The context for a checksum of layer `i` over `b[start..end)`, its header ending at `headerEnd`;
+   * `ph` is the layer giving the pseudo-header (-1: none). Given back with `release` after the call.
+   */
+  context(b: Uint8Array, layers: readonly LayerBase[], i: number, starts: readonly number[], start: number, headerEnd: number, end: number, ph: number): ChecksumContext;
+  release(ctx: ChecksumContext): void;
 }
 
 interface Node { fn: ChainFn | undefined; next: (Node | undefined)[] }
@@ -42,20 +45,21 @@ export function resetChains(): void {
 /** Most layers a compiled chain has; longer packets go the generic way. */
 const MAX_CHAIN = 8;
 
-/** Return the builder of a chain of protocols, compiling it on first use; undefined for long chains. */
-export function chainBuilder(defs: readonly ProtocolDef[], padding: ProtocolDef, build: BuildHelpers, h: ChainHelpers): ChainFn | undefined {
-  const n = defs.length;
+/** Return the builder of the chain of protocols of `layers`, compiling it on first use; undefined for long chains. */
+export function chainBuilder(layers: readonly LayerBase[], padding: ProtocolDef, build: BuildHelpers, h: ChainHelpers): ChainFn | undefined {
+  const n = layers.length;
   if (n === 0 || n > MAX_CHAIN) return undefined;
   let level = root;
   let node: Node | undefined;
   for (let i = 0; i < n; i++) {
-    node = level[defs[i]!.id];
+    node = level[layers[i]!._d.id];
     if (node === undefined) break;
     level = node.next;
   }
   if (node !== undefined && node.fn !== undefined) return node.fn;
   // A chain not seen before: compiled while there is room (nodes are made only then).
   if (chains >= MAX_CHAINS) return undefined;
+  const defs = layers.map((l) => l._d);
   level = root;
   for (let i = 0; i < n; i++) {
     const id = defs[i]!.id;
@@ -73,7 +77,7 @@ function compileChain(defs: readonly ProtocolDef[], padding: ProtocolDef, build:
   // The protocol after each layer (trailing padding skipped) and the bind values it asks for
   // (null: none; the measure functions take undefined as "look them up").
   const next = defs.map((_, i) => defs.slice(i + 1).find((d) => d !== padding));
-  const matches = next.map((d, i) => (d === undefined ? null : bindFor(defs[i]!, d) ?? null));
+  const matches = next.map((d, i) => (d === undefined ? null : matchValues(defs[i]!, d) ?? null));
   for (let i = 0; i < n; i++) L.push(`const l${i} = layers[${i}]; if (l${i}._b !== null) return undefined;`);
   // The chain's scratch objects are reused from build to build (a layer's scratch is read only
   // during its build, and by show() right after one); a build inside a checksum function (re-entry)
@@ -95,14 +99,26 @@ function compileChain(defs: readonly ProtocolDef[], padding: ProtocolDef, build:
   }
   L.push("const b = H.allocate(total);");
   for (let i = 0; i < n; i++) L.push(`FN[${i}].write(l${i}, b, start${i});`);
+  // Checksums, inner to outer, each checksum function called from its own site (one function
+  // per site, so V8 can inline it), with the layer giving the pseudo-header known in advance.
+  const sums: ChecksumFn[] = [];
   if (defs.some((d) => d.checksums.length > 0)) {
-    L.push(`const starts = [${defs.map((_, i) => `start${i}`).join(", ")}];`);
+    const starts = defs.map((_, i) => `start${i}`).join(", ");
+    L.push(`let starts; if (reuse) { starts = ST; ${defs.map((_, i) => `ST[${i}] = start${i};`).join(" ")} } else starts = [${starts}];`);
     for (let i = n - 1; i >= 0; i--) {
       const d = defs[i]!;
+      let ph = -1;
+      for (let j = i - 1; j >= 0; j--) if (defs[j]!.options.pseudoHeaderSum !== undefined) { ph = j; break; }
       for (const ci of d.checksums) {
-        L.push(`if (s${i}.vals[${ci}] === 0 && (l${i}._v === null || l${i}._v[${ci}] === undefined) && s${i}.present[${ci}])`);
+        const f = d.fields[ci] as IntField_;
         const at = ci < d.firstDynamic ? `start${i} + ${d.staticOff[ci]}` : `s${i}.checksumAt[${ci}]`;
-        L.push(`  H.checksum(b, layers, ${i}, starts, s${i}, D[${i}].fields[${ci}], ${ci}, ${at}, start${i}, Math.max(payloadEnd, start${i} + s${i}.size));`);
+        L.push(`if (s${i}.vals[${ci}] === 0 && (l${i}._v === null || l${i}._v[${ci}] === undefined) && s${i}.present[${ci}]) {`);
+        L.push(`  const ctx = H.context(b, layers, ${i}, starts, start${i}, start${i} + s${i}.size, Math.max(payloadEnd, start${i} + s${i}.size), ${ph});`);
+        L.push(`  let v; try { v = CK[${sums.length}](ctx); } finally { H.release(ctx); }`);
+        L.push(`  s${i}.vals[${ci}] = v;`);
+        L.push(`  const at = ${at}; ${intWrite(f, "at") ?? `D[${i}].fields[${ci}].write(b, at, v);`}`);
+        L.push("}");
+        sums.push(f.checksum!);
       }
     }
   }
@@ -111,5 +127,5 @@ function compileChain(defs: readonly ProtocolDef[], padding: ProtocolDef, build:
   const name = defs.map((d) => d.name.replace(/\W/g, "_")).join("_");
   const src = `let busy = false;\nreturn function chain_${name}(layers, recompute) {\n${L.join("\n")}\n};`;
   const scratch: BuildScratch[] = defs.map((d) => ({ vals: new Array<unknown>(d.fields.length), present: new Array<boolean>(d.fields.length), size: 0, checksumAt: undefined, enc: undefined }));
-  return new Function("D", "FN", "NEXT", "MATCH", "S", "H", src)(defs, fns, next, matches, scratch, h) as ChainFn;
+  return new Function("D", "FN", "NEXT", "MATCH", "S", "H", "CK", "ST", src)(defs, fns, next, matches, scratch, h, sums, new Array<number>(n).fill(0)) as ChainFn;
 }

@@ -7,7 +7,7 @@
  */
 import { FieldRangeError } from "../errors.js";
 import { expressionSource } from "../schema/expression.js";
-import { AddressField, IntField_, PaddingField, type FieldImpl } from "../schema/field.js";
+import { AddressField, IntField_, PaddingField, StringField, type FieldImpl } from "../schema/field.js";
 import { CustomField } from "../schema/custom.js";
 import type { BuildScratch, LayerBase, ProtocolDef } from "../schema/layer.js";
 import { bindFor } from "./bind.js";
@@ -19,8 +19,11 @@ export interface BuildRoot {
   readonly scratch: Map<unknown, unknown>;
 }
 
+/** Bind values by field index (a sparse array; a bind value is never undefined). */
+export type MatchValues = readonly unknown[];
+
 /** `match`: the bind values for `next` when the caller knows them (null: none), else undefined. */
-export type MeasureFn = (layer: LayerBase, next: ProtocolDef | undefined, recompute: boolean, root: BuildRoot | undefined, match?: Map<number, unknown> | null, reuse?: BuildScratch) => BuildScratch;
+export type MeasureFn = (layer: LayerBase, next: ProtocolDef | undefined, recompute: boolean, root: BuildRoot | undefined, match?: MatchValues | null, reuse?: BuildScratch) => BuildScratch;
 export type WriteFn = (layer: LayerBase, b: Uint8Array, off: number) => void;
 export type FillFn = (layer: LayerBase, bs: BuildScratch, start: number, headerEnd: number, end: number) => void;
 
@@ -52,7 +55,7 @@ export function buildFunctions(def: ProtocolDef, h: BuildHelpers): BuildFunction
  * Inline code writing integer `v` of field `i` at `at`, for the common shapes (big-endian 1, 2 or
  * 4 bytes; bit fields within 3 bytes), as IntField_.write does; undefined for the rest.
  */
-function intWrite(f: IntField_, i: number, at: string): string | undefined {
+export function intWrite(f: IntField_, at: string): string | undefined {
   if (f.constructor !== IntField_) return undefined;
   const byte = (k: number): string => `b[${at}${k === 0 ? "" : ` + ${k}`}]`;
   if (f.bits) {
@@ -76,6 +79,34 @@ function intWrite(f: IntField_, i: number, at: string): string | undefined {
   }
 }
 
+const matchArrays = new WeakMap<Map<number, unknown>, MatchValues>();
+
+/** The bind values `lower` gets when `upper` follows it, by field index; undefined when there are none. */
+export function matchValues(lower: ProtocolDef, upper: ProtocolDef): MatchValues | undefined {
+  const m = bindFor(lower, upper);
+  if (m === undefined) return undefined;
+  let a = matchArrays.get(m);
+  if (a === undefined) {
+    const out = new Array<unknown>(lower.fields.length);
+    for (const [i, v] of m) out[i] = v;
+    matchArrays.set(m, (a = out));
+  }
+  return a;
+}
+
+/**
+ * A field's default as a literal to write into generated code, when it is a number or text its
+ * kind returns unchanged on every call; else undefined (the generated code calls defaultValue()).
+ */
+function defaultLiteral(f: FieldImpl): string | undefined {
+  const own = f instanceof IntField_ ? IntField_.prototype : f instanceof AddressField ? AddressField.prototype : f instanceof StringField ? StringField.prototype : undefined;
+  if (own === undefined || f.defaultValue !== own.defaultValue) return undefined;
+  const d = f.defaultValue();
+  if (typeof d === "number" && Number.isFinite(d) && !Object.is(d, -0)) return String(d);
+  if (typeof d === "string") return JSON.stringify(d);
+  return undefined;
+}
+
 /** A condition as inline code over `layer`, or a call of the field's function. */
 function whenCode(f: FieldImpl, i: number): string {
   const js = expressionSource.get(f.when!);
@@ -87,7 +118,7 @@ function compileMeasure(def: ProtocolDef, h: BuildHelpers): MeasureFn {
   const n = fields.length;
   const L: string[] = [];
   L.push("const set = layer._v;");
-  L.push("const match = known !== undefined ? (known === null ? undefined : known) : next !== undefined ? BIND(D, next) : undefined;");
+  L.push("const match = known !== undefined ? (known === null ? undefined : known) : next !== undefined ? MATCH(D, next) : undefined;");
   // A scratch to reuse (a compiled chain's, see build-chain.ts) or fresh arrays.
   L.push(`const vals = reuse !== undefined ? reuse.vals : new Array(${n});`);
   L.push(`const present = reuse !== undefined ? reuse.present : new Array(${n});`);
@@ -104,11 +135,14 @@ function compileMeasure(def: ProtocolDef, h: BuildHelpers): MeasureFn {
     L.push("  if (here) {");
     if (f.auto !== undefined) L.push("    x = H.AUTO;");
     else {
-      L.push(`    if (match !== undefined && match.has(${i})) x = match.get(${i});`);
-      if (f.required) L.push(`    else throw new RANGE(D.name, ${JSON.stringify(f.name)}, undefined, "is required");`);
+      // A list is never bound (bind() refuses it).
+      if (f.kind !== "list") L.push(`    if (match !== undefined) x = match[${i}];`);
+      L.push("    if (x === undefined) {");
+      if (f.required) L.push(`      throw new RANGE(D.name, ${JSON.stringify(f.name)}, undefined, "is required");`);
       // Unset padding is computed below; its default would only be replaced.
-      else if (f instanceof PaddingField) L.push("    else x = H.NO_BYTES;");
-      else L.push(`    else x = F[${i}].defaultValue();`);
+      else if (f instanceof PaddingField) L.push("      x = H.NO_BYTES;");
+      else L.push(`      x = ${defaultLiteral(f) ?? `F[${i}].defaultValue()`};`);
+      L.push("    }");
     }
     L.push("  }");
     L.push("}");
@@ -147,7 +181,7 @@ function compileMeasure(def: ProtocolDef, h: BuildHelpers): MeasureFn {
   L.push("layer._bs = bs;");
   L.push("return bs;");
   const src = `return function measure_${def.name}(layer, next, recompute, root, known, reuse) {\n${L.join("\n")}\n};`;
-  return new Function("D", "F", "H", "BIND", "RANGE", src)(def, fields, h, bindFor, FieldRangeError) as MeasureFn;
+  return new Function("D", "F", "H", "MATCH", "RANGE", src)(def, fields, h, matchValues, FieldRangeError) as MeasureFn;
 }
 
 function compileWrite(def: ProtocolDef, h: BuildHelpers): WriteFn {
@@ -163,7 +197,7 @@ function compileWrite(def: ProtocolDef, h: BuildHelpers): WriteFn {
     if (f.bits) {
       L.push(`  const at = pos + ${def.bitByte[i]};`);
       if (f.auto === "checksum" && i >= def.firstDynamic) L.push(`  (bs.checksumAt ??= [])[${i}] = at;`);
-      L.push(`  ${intWrite(f as IntField_, i, "at") ?? `F[${i}].write(b, at, v);`}`);
+      L.push(`  ${intWrite(f as IntField_, "at") ?? `F[${i}].write(b, at, v);`}`);
       L.push(`  pos += ${def.advance[i]};`);
     } else {
       // Where a checksum was written, for the checksum pass (a fixed one's place is known).
@@ -174,7 +208,7 @@ function compileWrite(def: ProtocolDef, h: BuildHelpers): WriteFn {
         L.push(`  const e = bs.enc !== undefined ? bs.enc[${i}] : undefined;`);
         L.push(`  if (e !== undefined) { b.set(e, pos); pos += e.length; } else { F[${i}].write(b, pos, v); pos += F[${i}].sizeOf(v); }`);
       } else if (f instanceof IntField_ || f instanceof AddressField) {
-        L.push(`  ${(f instanceof IntField_ ? intWrite(f, i, "pos") : undefined) ?? `F[${i}].write(b, pos, v);`}`);
+        L.push(`  ${(f instanceof IntField_ ? intWrite(f, "pos") : undefined) ?? `F[${i}].write(b, pos, v);`}`);
         L.push(`  pos += ${f.size};`);
       } else {
         L.push(`  F[${i}].write(b, pos, v);`);
