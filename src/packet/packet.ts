@@ -14,6 +14,8 @@ import { hexdump, layerJSON, showLayer, summarizeLayer } from "./display.js";
 
 const RAW = defOf(Raw);
 const PADDING = defOf(Padding);
+/** Raw's layer class, as a constant (V8 then allocates it inline). */
+const RawLayer = RAW.Layer;
 
 /** Options of `dissect()`. */
 export interface DissectOptions {
@@ -306,12 +308,27 @@ export function packet(...layers: LayerInput[]): Packet {
   for (let i = 0; i < layers.length; i++) {
     const x = layers[i];
     // isView, not instanceof: a type check instead of a prototype-chain walk over many layer classes.
-    const layer = typeof x === "string" || ArrayBuffer.isView(x) ? (Raw({ data: x }) as unknown as LayerBase) : (x as unknown as LayerBase);
+    const layer = typeof x === "string" || ArrayBuffer.isView(x) ? rawLayer(x) : (x as unknown as LayerBase);
     layer._owner = p;
     l[i] = layer;
   }
   p._l = l;
   return p;
+}
+
+/**
+ * The Raw layer of a payload given to `packet()`. Bytes are stored as `Raw({ data })` would store
+ * them (a Uint8Array is kept as is), without the values object and `set()`; anything else goes
+ * through `Raw()`, which converts a string and names a bad value.
+ */
+function rawLayer(x: string | ArrayBufferView): LayerBase {
+  if (!(x instanceof Uint8Array)) return Raw({ data: x as string }) as unknown as LayerBase;
+  const layer = new RawLayer();
+  // new Array, as the generated setter makes it: one elements kind for every Raw layer's values.
+  const v = new Array<unknown>(1);
+  v[0] = x;
+  layer._v = v;
+  return layer;
 }
 
 /** Dissect bytes starting with protocol `first`; never throws on bad bytes unless `strict`. */
