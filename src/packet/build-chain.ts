@@ -11,7 +11,7 @@
  */
 import type { BuildScratch, LayerBase, ProtocolDef } from "../schema/layer.js";
 import type { ChecksumContext, ChecksumFn, IntField_ } from "../schema/field.js";
-import { buildFunctions, intWrite, matchValues, type BuildHelpers } from "./build-compile.js";
+import { buildFunctions, intWrite, matchValues, presentTemplate, type BuildHelpers } from "./build-compile.js";
 
 /** A chain's builder: the bytes, or undefined when a layer is not crafted (the generic path builds it). */
 export type ChainFn = (layers: readonly LayerBase[], recompute: boolean) => Uint8Array | undefined;
@@ -126,6 +126,6 @@ function compileChain(defs: readonly ProtocolDef[], padding: ProtocolDef, build:
   L.push("} finally { if (reuse) busy = false; }");
   const name = defs.map((d) => d.name.replace(/\W/g, "_")).join("_");
   const src = `let busy = false;\nreturn function chain_${name}(layers, recompute) {\n${L.join("\n")}\n};`;
-  const scratch: BuildScratch[] = defs.map((d) => ({ vals: new Array<unknown>(d.fields.length), present: new Array<boolean>(d.fields.length), size: 0, checksumAt: undefined, enc: undefined }));
+  const scratch: BuildScratch[] = defs.map((d) => ({ vals: new Array<unknown>(d.fields.length), present: presentTemplate(d), size: 0, checksumAt: undefined, enc: undefined }));
   return new Function("D", "FN", "NEXT", "MATCH", "S", "H", "CK", "ST", src)(defs, fns, next, matches, scratch, h, sums, new Array<number>(n).fill(0)) as ChainFn;
 }

@@ -7,7 +7,7 @@
  */
 import { FieldRangeError } from "../errors.js";
 import { expressionSource } from "../schema/expression.js";
-import { AddressField, IntField_, PaddingField, StringField, type FieldImpl } from "../schema/field.js";
+import { AddressField, BytesField, IntField_, PaddingField, StringField, type FieldImpl } from "../schema/field.js";
 import { CustomField } from "../schema/custom.js";
 import type { BuildScratch, LayerBase, ProtocolDef } from "../schema/layer.js";
 import { bindFor } from "./bind.js";
@@ -113,6 +113,11 @@ function whenCode(f: FieldImpl, i: number): string {
   return js === undefined ? `!!F[${i}].when(layer)` : `!!(${js.replace(/Number\(l\./g, "Number(layer.")})`;
 }
 
+/** A protocol's `present` array before measuring: true for the fields without a condition. */
+export function presentTemplate(def: ProtocolDef): boolean[] {
+  return def.fields.map((f) => f.when === undefined);
+}
+
 function compileMeasure(def: ProtocolDef, h: BuildHelpers): MeasureFn {
   const fields = def.fields;
   const n = fields.length;
@@ -121,7 +126,9 @@ function compileMeasure(def: ProtocolDef, h: BuildHelpers): MeasureFn {
   L.push("const match = known !== undefined ? (known === null ? undefined : known) : next !== undefined ? MATCH(D, next) : undefined;");
   // A scratch to reuse (a compiled chain's, see build-chain.ts) or fresh arrays.
   L.push(`const vals = reuse !== undefined ? reuse.vals : new Array(${n});`);
-  L.push(`const present = reuse !== undefined ? reuse.present : new Array(${n});`);
+  // Fields without a condition are always present: a fresh array starts from the template (true
+  // for them), and only conditional fields store their presence (a reused one keeps the rest).
+  L.push("const present = reuse !== undefined ? reuse.present : PT.slice();");
   L.push("let pos = 0, bitRun = 0, x, here, enc;");
   L.push("let scratch = root === undefined ? undefined : root.scratch;");
   L.push("const rootOff = root === undefined ? 0 : root.offset;");
@@ -146,9 +153,11 @@ function compileMeasure(def: ProtocolDef, h: BuildHelpers): MeasureFn {
     }
     L.push("  }");
     L.push("}");
-    if (cond !== undefined) L.push(`else here = ${cond};`);
-    L.push(`present[${i}] = here;`);
-    L.push(`vals[${i}] = here ? x : undefined;`);
+    if (cond !== undefined) {
+      L.push(`else here = ${cond};`);
+      L.push(`present[${i}] = here;`);
+      L.push(`vals[${i}] = here ? x : undefined;`);
+    } else L.push(`vals[${i}] = x;`);
     L.push("if (here) {");
     if (f.bits) {
       L.push(`  bitRun += ${f.bits};`);
@@ -181,7 +190,7 @@ function compileMeasure(def: ProtocolDef, h: BuildHelpers): MeasureFn {
   L.push("layer._bs = bs;");
   L.push("return bs;");
   const src = `return function measure_${def.name}(layer, next, recompute, root, known, reuse) {\n${L.join("\n")}\n};`;
-  return new Function("D", "F", "H", "MATCH", "RANGE", src)(def, fields, h, matchValues, FieldRangeError) as MeasureFn;
+  return new Function("D", "F", "H", "MATCH", "RANGE", "PT", src)(def, fields, h, matchValues, FieldRangeError, presentTemplate(def)) as MeasureFn;
 }
 
 function compileWrite(def: ProtocolDef, h: BuildHelpers): WriteFn {
@@ -192,7 +201,7 @@ function compileWrite(def: ProtocolDef, h: BuildHelpers): WriteFn {
   L.push("let pos = off, v;");
   for (let i = 0; i < fields.length; i++) {
     const f = fields[i]!;
-    L.push(`if (present[${i}]) {`);
+    L.push(f.when === undefined ? "{" : `if (present[${i}]) {`);
     L.push(`  v = vals[${i}];`);
     if (f.bits) {
       L.push(`  const at = pos + ${def.bitByte[i]};`);
@@ -210,6 +219,9 @@ function compileWrite(def: ProtocolDef, h: BuildHelpers): WriteFn {
       } else if (f instanceof IntField_ || f instanceof AddressField) {
         L.push(`  ${(f instanceof IntField_ ? intWrite(f, "pos") : undefined) ?? `F[${i}].write(b, pos, v);`}`);
         L.push(`  pos += ${f.size};`);
+      } else if (plainBytes(f)) {
+        // A few bytes are copied here (padding is mostly none): TypedArray#set is a call.
+        L.push("  { const n = v.length; if (n > 16) b.set(v, pos); else for (let k = 0; k < n; k++) b[pos + k] = v[k]; pos += n; }");
       } else {
         L.push(`  F[${i}].write(b, pos, v);`);
         L.push(`  pos += F[${i}].sizeOf(v);`);
@@ -219,6 +231,12 @@ function compileWrite(def: ProtocolDef, h: BuildHelpers): WriteFn {
   }
   const src = `return function write_${def.name}(layer, b, off) {\n${L.join("\n")}\n};`;
   return new Function("D", "F", "H", src)(def, fields, h) as WriteFn;
+}
+
+/** A bytes or padding field whose value is written as it is (its kind's own write and size). */
+function plainBytes(f: FieldImpl): boolean {
+  const own = f instanceof BytesField ? BytesField.prototype : f instanceof PaddingField ? PaddingField.prototype : undefined;
+  return own !== undefined && f.write === own.write && f.sizeOf === own.sizeOf;
 }
 
 /** Generate what `fillAuto` does for a protocol: only its computed fields, each with its rule written in. */
