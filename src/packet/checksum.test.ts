@@ -26,6 +26,31 @@ test("odd lengths pad with a zero byte; long inputs fold without overflow", () =
   assert.equal(internetChecksum(data), 0);
 });
 
+test("onesComplementSum equals a word-by-word sum at any offset, length and start value", () => {
+  // Seeded bytes (a linear congruential generator), odd and even starts and lengths.
+  let seed = 12345;
+  const rnd = (): number => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 24;
+  const b = new Uint8Array(600).map(() => rnd());
+  const naive = (start: number, end: number, initial: number): number => {
+    let s = initial;
+    for (let i = start; i < end; i += 2) s += (b[i]! << 8) | (i + 1 < end ? b[i + 1]! : 0);
+    return s;
+  };
+  for (let start = 0; start < 9; start++) {
+    for (let len = 0; len < 300; len += 7) {
+      for (const initial of [0, 6 + 84, 0x3ffff]) {
+        assert.equal(finishChecksum(onesComplementSum(b, start, start + len, initial)), finishChecksum(naive(start, start + len, initial)), `start ${start} length ${len}`);
+      }
+    }
+  }
+  // Long inputs (9 MiB) fold without losing carries.
+  const big = new Uint8Array(9 << 20).map((_, i) => (i * 7 + (i >> 9)) & 255);
+  let s = 0;
+  for (let i = 0; i < big.length; i += 2) s += (big[i]! << 8) | big[i + 1]!;
+  assert.equal(finishChecksum(onesComplementSum(big, 0, big.length)), finishChecksum(s));
+  assert.equal(finishChecksum(onesComplementSum(big, 1, big.length - 2, 77)), finishChecksum(onesComplementSum(big.subarray(1, big.length - 2), 0, big.length - 3, 77)));
+});
+
 const Sum = defineProtocol("SumDemo", {
   kind: field.uint8(),
   pad: field.uint8(),
