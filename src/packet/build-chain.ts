@@ -19,12 +19,14 @@ export type ChainFn = (layers: readonly LayerBase[], recompute: boolean) => Uint
 /** What a chain's code calls back. */
 export interface ChainHelpers {
   allocate(size: number): Uint8Array;
-  /**
-   * The context for a checksum of layer `i` over `b[start..end)`, its header ending at `headerEnd`;
-   * `ph` is the layer giving the pseudo-header (-1: none). Given back with `release` after the call.
-   */
-  context(b: Uint8Array, layers: readonly LayerBase[], i: number, starts: readonly number[], start: number, headerEnd: number, end: number, ph: number): ChecksumContext;
-  release(ctx: ChecksumContext): void;
+  /** A checksum context, pointed at its layer with `reset` before each call. */
+  context(): ChainChecksumContext;
+}
+
+/** A checksum context as a chain uses it. */
+export interface ChainChecksumContext extends ChecksumContext {
+  /** Point the context at checksum of layer `i` over `b[start..end)`; `ph` is the layer giving the pseudo-header (-1: none). */
+  reset(b: Uint8Array, layers: readonly LayerBase[], i: number, starts: readonly number[], start: number, headerEnd: number, end: number, ph: number): void;
 }
 
 interface Node { fn: ChainFn | undefined; next: (Node | undefined)[] }
@@ -113,8 +115,12 @@ function compileChain(defs: readonly ProtocolDef[], padding: ProtocolDef, build:
         const f = d.fields[ci] as IntField_;
         const at = ci < d.firstDynamic ? `start${i} + ${d.staticOff[ci]}` : `s${i}.checksumAt[${ci}]`;
         L.push(`if (s${i}.vals[${ci}] === 0 && (l${i}._v === null || l${i}._v[${ci}] === undefined) && s${i}.present[${ci}]) {`);
-        L.push(`  const ctx = H.context(b, layers, ${i}, starts, start${i}, start${i} + s${i}.size, Math.max(payloadEnd, start${i} + s${i}.size), ${ph});`);
-        L.push(`  let v; try { v = CK[${sums.length}](ctx); } finally { H.release(ctx); }`);
+        // Each checksum has its own context, kept by the chain (a build inside a checksum function
+        // makes fresh ones): set before the call, left as it is after (the scratch keeps the last
+        // build's values anyway).
+        L.push(`  const ctx = reuse ? CX[${sums.length}] : H.context();`);
+        L.push(`  ctx.reset(b, layers, ${i}, starts, start${i}, start${i} + s${i}.size, Math.max(payloadEnd, start${i} + s${i}.size), ${ph});`);
+        L.push(`  const v = CK[${sums.length}](ctx);`);
         L.push(`  s${i}.vals[${ci}] = v;`);
         L.push(`  const at = ${at}; ${intWrite(f, "at") ?? `D[${i}].fields[${ci}].write(b, at, v);`}`);
         L.push("}");
@@ -127,5 +133,6 @@ function compileChain(defs: readonly ProtocolDef[], padding: ProtocolDef, build:
   const name = defs.map((d) => d.name.replace(/\W/g, "_")).join("_");
   const src = `let busy = false;\nreturn function chain_${name}(layers, recompute) {\n${L.join("\n")}\n};`;
   const scratch: BuildScratch[] = defs.map((d) => ({ vals: new Array<unknown>(d.fields.length), present: presentTemplate(d), size: 0, checksumAt: undefined, enc: undefined }));
-  return new Function("D", "FN", "NEXT", "MATCH", "S", "H", "CK", "ST", src)(defs, fns, next, matches, scratch, h, sums, new Array<number>(n).fill(0)) as ChainFn;
+  const contexts = sums.map(() => h.context());
+  return new Function("D", "FN", "NEXT", "MATCH", "S", "H", "CK", "ST", "CX", src)(defs, fns, next, matches, scratch, h, sums, new Array<number>(n).fill(0), contexts) as ChainFn;
 }

@@ -217,7 +217,7 @@ function releaseContext(ctx: ChecksumContext): void {
   spareContext = c;
 }
 
-const CHAIN: ChainHelpers = { allocate, context: checksumContext, release: releaseContext };
+const CHAIN: ChainHelpers = { allocate, context: () => new BuildChecksumContext() };
 
 const HELPERS: BuildHelpers = {
   AUTO,

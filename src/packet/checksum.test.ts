@@ -90,3 +90,29 @@ test("a protocol bound under UDP gets its checksum after UDP's inner bytes are f
   const p = dissect(packet(IPv4(), UDP(), Sum({ body: "xyz" })).bytes(), IPv4);
   assert.deepEqual(p.verifyChecksums().map((c) => c.status), ["good", "good", "good"]);
 });
+
+// A checksum function that builds a packet of the same chain while its own is being built: the
+// inner build gets its own scratch and contexts, and the outer checksum still sees its own layer.
+const inner: Uint8Array[] = [];
+const Nest = defineProtocol("NestDemo", {
+  kind: field.uint16(),
+  check: field.uint16({
+    checksum: (c) => {
+      if (c.bytes[c.start + 1] === 1) inner.push(packet(Nest({ kind: 2 }), new Uint8Array([9, 9, 9])).bytes());
+      return internetChecksum(c.bytes, c.start, c.end);
+    },
+  }),
+});
+
+test("a checksum function may build a packet of the same protocols (re-entry)", () => {
+  for (let round = 0; round < 3; round++) {
+    inner.length = 0;
+    const outer = packet(Nest({ kind: 1 }), new Uint8Array([1, 2, 3, 4, 5])).bytes();
+    assert.equal(inner.length, 1);
+    assert.equal(internetChecksum(outer), 0, "the outer checksum covers the outer bytes");
+    assert.deepEqual([...outer.subarray(0, 2), ...outer.subarray(4)], [0, 1, 1, 2, 3, 4, 5]);
+    assert.equal(internetChecksum(inner[0]!), 0, "the inner packet is whole too");
+    assert.deepEqual([...inner[0]!.subarray(0, 2), ...inner[0]!.subarray(4)], [0, 2, 9, 9, 9]);
+    assert.ok(dissect(outer, Nest).verifyChecksums().every((x) => x.ok));
+  }
+});
