@@ -9,6 +9,7 @@ import { FieldRangeError } from "../errors.js";
 import { expressionSource } from "../schema/expression.js";
 import { AddressField, BytesField, IntField_, PaddingField, StringField, type FieldImpl } from "../schema/field.js";
 import { CustomField } from "../schema/custom.js";
+import { ListField } from "../schema/list.js";
 import type { BuildScratch, LayerBase, ProtocolDef } from "../schema/layer.js";
 import { bindFor } from "./bind.js";
 
@@ -34,6 +35,8 @@ export interface BuildFunctions { measure: MeasureFn; write: WriteFn; fill: Fill
 export interface BuildHelpers {
   readonly AUTO: symbol;
   readonly NO_BYTES: Uint8Array;
+  /** No list items (frozen). */
+  readonly NO_ITEMS: readonly LayerBase[];
   measureItems(items: LayerBase[], recompute: boolean, rootOff: number, scratch: Map<unknown, unknown>): number;
   encodeCustom(f: CustomField, x: unknown, position: number, scratch: Map<unknown, unknown>, fields: readonly FieldImpl[], vals: unknown[], i: number): Uint8Array;
   writeHeader(layer: LayerBase, b: Uint8Array, off: number): void;
@@ -148,6 +151,8 @@ function compileMeasure(def: ProtocolDef, h: BuildHelpers): MeasureFn {
       if (f.required) L.push(`      throw new RANGE(D.name, ${JSON.stringify(f.name)}, undefined, "is required");`);
       // Unset padding is computed below; its default would only be replaced.
       else if (f instanceof PaddingField) L.push("      x = H.NO_BYTES;");
+      // An unset list builds as no items: one shared empty array (its kind's default is a fresh one).
+      else if (f instanceof ListField && f.defaultValue === ListField.prototype.defaultValue) L.push("      x = H.NO_ITEMS;");
       else L.push(`      x = ${defaultLiteral(f) ?? `F[${i}].defaultValue()`};`);
       L.push("    }");
     }

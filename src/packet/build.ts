@@ -222,6 +222,7 @@ const CHAIN: ChainHelpers = { allocate, context: () => new BuildChecksumContext(
 const HELPERS: BuildHelpers = {
   AUTO,
   NO_BYTES,
+  NO_ITEMS: Object.freeze([]),
   measureItems(items, recompute, rootOff, scratch) {
     let s = 0;
     for (let k = 0; k < items.length; k++) s += measureItem(items[k]!, recompute, { offset: rootOff + s, scratch });
