@@ -131,8 +131,8 @@ export function writeHeader(layer: LayerBase, b: Uint8Array, off: number): void 
 }
 
 /** Serialise a chain of layers into one buffer; layers of protocol `padding` are trailing padding. */
-export function buildLayers(layers: readonly LayerBase[], padding: ProtocolDef, opts: BuildOptions = {}): Uint8Array {
-  const recompute = opts.recompute ?? false;
+export function buildLayers(layers: readonly LayerBase[], padding: ProtocolDef, opts?: BuildOptions): Uint8Array {
+  const recompute = opts?.recompute ?? false;
   // Crafted packets: the chain's generated builder.
   const chain = chainBuilder(layers, padding, HELPERS, CHAIN);
   if (chain !== undefined) {

@@ -42,7 +42,7 @@ export type LayerInput = AnyLayer | Uint8Array | string;
 
 /** A chain of layers. */
 export class Packet implements LayerOwner {
-  /** @internal */ _l: LayerBase[] = [];
+  /** @internal Set by the constructor. */ _l: LayerBase[];
   /** @internal The protocol (the public callable) of each layer in `_l`, which `layer(p)` compares with `p` without a property load. */
   _ld: unknown[] = [];
   /** @internal */ _src: Uint8Array | null = null;
@@ -61,6 +61,11 @@ export class Packet implements LayerOwner {
   /** @internal A reusable dissector's layers, by protocol id, and how many of each are in use. */
   _pool: (LayerBase[] | undefined)[] | null = null;
   /** @internal */ _used: Int32Array | null = null;
+
+  /** @internal `layers` becomes the packet's own array of layers (`packet()` hands over its rest array). */
+  constructor(layers: LayerBase[] = []) {
+    this._l = layers;
+  }
 
   /** @internal */
   markDirty(): void {
@@ -301,10 +306,10 @@ export class Packet implements LayerOwner {
 
 /** Build a packet from layers, outermost first; bytes or a string become a Raw layer. */
 export function packet(...layers: LayerInput[]): Packet {
-  const p = new Packet();
   // The rest array is the packet's own: its layers are stored in it, in place (no second array
   // grown push by push). `_ld` is filled when `layer()` first needs it.
   const l = layers as unknown as LayerBase[];
+  const p = new Packet(l);
   for (let i = 0; i < layers.length; i++) {
     const x = layers[i];
     // isView, not instanceof: a type check instead of a prototype-chain walk over many layer classes.
@@ -312,7 +317,6 @@ export function packet(...layers: LayerInput[]): Packet {
     layer._owner = p;
     l[i] = layer;
   }
-  p._l = l;
   return p;
 }
 
