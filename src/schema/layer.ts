@@ -327,8 +327,24 @@ function compileSetter(def: ProtocolDef, i: number): (this: LayerBase, value: un
  * key costs several times more.)
  */
 function compileSet(def: ProtocolDef): (this: LayerBase, values: object) => LayerBase {
+  const n = def.fields.length;
   const reads = def.fields.map((f, i) => `  const x${i} = values.${f.name}; if (x${i} !== undefined) n++;`).join("\n");
   const writes = def.fields.map((f, i) => `  if (x${i} !== undefined) this.${f.name} = x${i};`).join("\n");
+  // A layer with no cached values and no owner (a fresh one, as a protocol call makes it): what
+  // each setter does, written out here (the setters are calls), with an integer in its field's
+  // range taken as it is (what IntField_.normalize returns for one).
+  const stores = def.fields.map((f, i) => {
+    const plainInt = f instanceof IntField_ && Object.getPrototypeOf(f) === IntField_.prototype;
+    const norm = `try { v = F[${i}].normalize(x${i}); } catch (e) { throw named(e, ${i}, x${i}); }`;
+    return `    if (x${i} !== undefined) {
+      let v;
+      ${plainInt ? `if (typeof x${i} === "number" && x${i} >= ${f.min} && x${i} <= ${f.max} && Math.floor(x${i}) === x${i}) v = x${i};
+      else ${norm}` : norm}${f.kind === "list" ? `
+      for (let k = 0; k < v.length; k++) v[k]._owner = null;` : ""}
+      if (vs === null) vs = this._v = new Array(${n});
+      vs[${i}] = v;
+    }`;
+  }).join("\n");
   const cases = def.fields.map((f) => `      case ${JSON.stringify(f.name)}: layer.${f.name} = values[k]; break;`).join("\n");
   const src = `const has = Object.prototype.hasOwnProperty;
 function exact(layer, values) {
@@ -351,10 +367,16 @@ ${reads}
   for (const k in values) keys++;
   // Unknown, inherited or undefined-valued keys: the exact way, key by key.
   if (keys !== n) return exact(this, values);
+  if (this._c === null && this._owner === null) {
+    let vs = this._v;
+${stores}
+    return this;
+  }
 ${writes}
   return this;
 };`;
-  return new Function("D", "UFE", src)(def, UnknownFieldError) as (this: LayerBase, values: object) => LayerBase;
+  const named = (e: unknown, i: number, value: unknown): unknown => (e instanceof RangeProblem ? new FieldRangeError(def.name, def.fields[i]!.name, value, e.message) : e);
+  return new Function("D", "UFE", "F", "named", src)(def, UnknownFieldError, def.fields, named) as (this: LayerBase, values: object) => LayerBase;
 }
 
 /**
