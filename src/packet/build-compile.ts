@@ -221,6 +221,10 @@ function compileWrite(def: ProtocolDef, h: BuildHelpers): WriteFn {
       } else if (f instanceof CustomField) {
         L.push(`  const e = bs.enc !== undefined ? bs.enc[${i}] : undefined;`);
         L.push(`  if (e !== undefined) { b.set(e, pos); pos += e.length; } else { F[${i}].write(b, pos, v); pos += F[${i}].sizeOf(v); }`);
+      } else if (f instanceof AddressField && f.write === AddressField.prototype.write) {
+        // The address's bytes copied here, unrolled.
+        L.push(`  { const s = F[${i}].bytesOf(v); ${Array.from({ length: f.size }, (_, k) => `b[pos + ${k}] = s[${k}];`).join(" ")} }`);
+        L.push(`  pos += ${f.size};`);
       } else if (f instanceof IntField_ || f instanceof AddressField) {
         L.push(`  ${(f instanceof IntField_ ? intWrite(f, "pos") : undefined) ?? `F[${i}].write(b, pos, v);`}`);
         L.push(`  pos += ${f.size};`);

@@ -55,15 +55,18 @@ export class AddressField extends FieldImpl {
     if (entry.text !== value) cache.set(entry.text, entry);
     return entry;
   }
-  write(b: Uint8Array, off: number, value: unknown): void {
-    const v = value as string;
+  /** The bytes of address text as normalize() returns it (`size` of them; not to be changed). */
+  bytesOf(text: string): Uint8Array {
     let entry = this.lastEntry;
-    if (v !== entry.text) {
-      entry = this.cache.get(v) ?? this.parse(v);
+    if (text !== entry.text) {
+      entry = this.cache.get(text) ?? this.parse(text);
       this.lastEntry = entry;
-      this.lastIn = v;
+      this.lastIn = text;
     }
-    const src = entry.bytes;
+    return entry.bytes;
+  }
+  write(b: Uint8Array, off: number, value: unknown): void {
+    const src = this.bytesOf(value as string);
     for (let i = 0; i < src.length; i++) b[off + i] = src[i]!;
   }
   defaultValue(): string {
