@@ -96,7 +96,8 @@ function compileChain(defs: readonly ProtocolDef[], padding: ProtocolDef, build:
   while (firstPad > 0 && defs[firstPad - 1] === padding) firstPad--;
   L.push(`const payloadEnd = ${firstPad === n ? "total" : `start${firstPad}`};`);
   for (let i = 0; i < n; i++) {
-    if (defs[i] === padding) continue;
+    // Protocols without computed fields (Ethernet, Raw) have nothing to fill.
+    if (defs[i] === padding || !defs[i]!.fields.some((f) => f.auto !== undefined)) continue;
     L.push(`FN[${i}].fill(l${i}, s${i}, start${i}, start${i} + s${i}.size, Math.max(payloadEnd, start${i} + s${i}.size));`);
   }
   L.push("const b = H.allocate(total);");
