@@ -177,7 +177,8 @@ function compileMeasure(def: ProtocolDef, h: BuildHelpers): MeasureFn {
       L.push("  pos += e.length;");
     } else if (f instanceof PaddingField) {
       L.push(`  if (set === null || set[${i}] === undefined) {`);
-      L.push(`    const padLength = F[${i}].padAt(pos);`);
+      const align = f.align;
+      L.push(`    const padLength = ${f.padAt === PaddingField.prototype.padAt ? `(${align} - (pos % ${align})) % ${align}` : `F[${i}].padAt(pos)`};`);
       L.push(`    const pad = padLength === 0 ? H.NO_BYTES : new Uint8Array(padLength);`);
       L.push(`    vals[${i}] = pad;`);
       L.push("    pos += pad.length;");
