@@ -26,7 +26,7 @@ test("odd lengths pad with a zero byte; long inputs fold without overflow", () =
   assert.equal(internetChecksum(data), 0);
 });
 
-test("onesComplementSum equals a word-by-word sum at any offset, length and start value", () => {
+test("onesComplementSum and internetChecksum equal a word-by-word sum at any offset, length and start value", () => {
   // Seeded bytes (a linear congruential generator), odd and even starts and lengths.
   let seed = 12345;
   const rnd = (): number => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 24;
@@ -39,7 +39,9 @@ test("onesComplementSum equals a word-by-word sum at any offset, length and star
   for (let start = 0; start < 9; start++) {
     for (let len = 0; len < 300; len += 7) {
       for (const initial of [0, 6 + 84, 0x3ffff]) {
-        assert.equal(finishChecksum(onesComplementSum(b, start, start + len, initial)), finishChecksum(naive(start, start + len, initial)), `start ${start} length ${len}`);
+        const want = finishChecksum(naive(start, start + len, initial));
+        assert.equal(finishChecksum(onesComplementSum(b, start, start + len, initial)), want, `start ${start} length ${len}`);
+        assert.equal(internetChecksum(b, start, start + len, initial), want, `internetChecksum, start ${start} length ${len}`);
       }
     }
   }
@@ -48,6 +50,7 @@ test("onesComplementSum equals a word-by-word sum at any offset, length and star
   let s = 0;
   for (let i = 0; i < big.length; i += 2) s += (big[i]! << 8) | big[i + 1]!;
   assert.equal(finishChecksum(onesComplementSum(big, 0, big.length)), finishChecksum(s));
+  assert.equal(internetChecksum(big), finishChecksum(s));
   assert.equal(finishChecksum(onesComplementSum(big, 1, big.length - 2, 77)), finishChecksum(onesComplementSum(big.subarray(1, big.length - 2), 0, big.length - 3, 77)));
 });
 
