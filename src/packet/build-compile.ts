@@ -7,8 +7,9 @@
  */
 import { FieldRangeError } from "../errors.js";
 import { expressionSource } from "../schema/expression.js";
-import { AddressField, IntField_, PaddingField, type FieldImpl } from "../schema/field.js";
+import { AddressField, BytesField, IntField_, PaddingField, StringField, type FieldImpl } from "../schema/field.js";
 import { CustomField } from "../schema/custom.js";
+import { ListField } from "../schema/list.js";
 import type { BuildScratch, LayerBase, ProtocolDef } from "../schema/layer.js";
 import { bindFor } from "./bind.js";
 
@@ -19,8 +20,11 @@ export interface BuildRoot {
   readonly scratch: Map<unknown, unknown>;
 }
 
+/** Bind values by field index (a sparse array; a bind value is never undefined). */
+export type MatchValues = readonly unknown[];
+
 /** `match`: the bind values for `next` when the caller knows them (null: none), else undefined. */
-export type MeasureFn = (layer: LayerBase, next: ProtocolDef | undefined, recompute: boolean, root: BuildRoot | undefined, match?: Map<number, unknown> | null, reuse?: BuildScratch) => BuildScratch;
+export type MeasureFn = (layer: LayerBase, next: ProtocolDef | undefined, recompute: boolean, root: BuildRoot | undefined, match?: MatchValues | null, reuse?: BuildScratch) => BuildScratch;
 export type WriteFn = (layer: LayerBase, b: Uint8Array, off: number) => void;
 export type FillFn = (layer: LayerBase, bs: BuildScratch, start: number, headerEnd: number, end: number) => void;
 
@@ -31,6 +35,8 @@ export interface BuildFunctions { measure: MeasureFn; write: WriteFn; fill: Fill
 export interface BuildHelpers {
   readonly AUTO: symbol;
   readonly NO_BYTES: Uint8Array;
+  /** No list items (frozen). */
+  readonly NO_ITEMS: readonly LayerBase[];
   measureItems(items: LayerBase[], recompute: boolean, rootOff: number, scratch: Map<unknown, unknown>): number;
   encodeCustom(f: CustomField, x: unknown, position: number, scratch: Map<unknown, unknown>, fields: readonly FieldImpl[], vals: unknown[], i: number): Uint8Array;
   writeHeader(layer: LayerBase, b: Uint8Array, off: number): void;
@@ -52,7 +58,7 @@ export function buildFunctions(def: ProtocolDef, h: BuildHelpers): BuildFunction
  * Inline code writing integer `v` of field `i` at `at`, for the common shapes (big-endian 1, 2 or
  * 4 bytes; bit fields within 3 bytes), as IntField_.write does; undefined for the rest.
  */
-function intWrite(f: IntField_, i: number, at: string): string | undefined {
+export function intWrite(f: IntField_, at: string): string | undefined {
   if (f.constructor !== IntField_) return undefined;
   const byte = (k: number): string => `b[${at}${k === 0 ? "" : ` + ${k}`}]`;
   if (f.bits) {
@@ -76,10 +82,43 @@ function intWrite(f: IntField_, i: number, at: string): string | undefined {
   }
 }
 
+const matchArrays = new WeakMap<Map<number, unknown>, MatchValues>();
+
+/** The bind values `lower` gets when `upper` follows it, by field index; undefined when there are none. */
+export function matchValues(lower: ProtocolDef, upper: ProtocolDef): MatchValues | undefined {
+  const m = bindFor(lower, upper);
+  if (m === undefined) return undefined;
+  let a = matchArrays.get(m);
+  if (a === undefined) {
+    const out = new Array<unknown>(lower.fields.length);
+    for (const [i, v] of m) out[i] = v;
+    matchArrays.set(m, (a = out));
+  }
+  return a;
+}
+
+/**
+ * A field's default as a literal to write into generated code, when it is a number or text its
+ * kind returns unchanged on every call; else undefined (the generated code calls defaultValue()).
+ */
+function defaultLiteral(f: FieldImpl): string | undefined {
+  const own = f instanceof IntField_ ? IntField_.prototype : f instanceof AddressField ? AddressField.prototype : f instanceof StringField ? StringField.prototype : undefined;
+  if (own === undefined || f.defaultValue !== own.defaultValue) return undefined;
+  const d = f.defaultValue();
+  if (typeof d === "number" && Number.isFinite(d) && !Object.is(d, -0)) return String(d);
+  if (typeof d === "string") return JSON.stringify(d);
+  return undefined;
+}
+
 /** A condition as inline code over `layer`, or a call of the field's function. */
 function whenCode(f: FieldImpl, i: number): string {
   const js = expressionSource.get(f.when!);
   return js === undefined ? `!!F[${i}].when(layer)` : `!!(${js.replace(/Number\(l\./g, "Number(layer.")})`;
+}
+
+/** A protocol's `present` array before measuring: true for the fields without a condition. */
+export function presentTemplate(def: ProtocolDef): boolean[] {
+  return def.fields.map((f) => f.when === undefined);
 }
 
 function compileMeasure(def: ProtocolDef, h: BuildHelpers): MeasureFn {
@@ -87,10 +126,12 @@ function compileMeasure(def: ProtocolDef, h: BuildHelpers): MeasureFn {
   const n = fields.length;
   const L: string[] = [];
   L.push("const set = layer._v;");
-  L.push("const match = known !== undefined ? (known === null ? undefined : known) : next !== undefined ? BIND(D, next) : undefined;");
+  L.push("const match = known !== undefined ? (known === null ? undefined : known) : next !== undefined ? MATCH(D, next) : undefined;");
   // A scratch to reuse (a compiled chain's, see build-chain.ts) or fresh arrays.
   L.push(`const vals = reuse !== undefined ? reuse.vals : new Array(${n});`);
-  L.push(`const present = reuse !== undefined ? reuse.present : new Array(${n});`);
+  // Fields without a condition are always present: a fresh array starts from the template (true
+  // for them), and only conditional fields store their presence (a reused one keeps the rest).
+  L.push("const present = reuse !== undefined ? reuse.present : PT.slice();");
   L.push("let pos = 0, bitRun = 0, x, here, enc;");
   L.push("let scratch = root === undefined ? undefined : root.scratch;");
   L.push("const rootOff = root === undefined ? 0 : root.offset;");
@@ -104,17 +145,24 @@ function compileMeasure(def: ProtocolDef, h: BuildHelpers): MeasureFn {
     L.push("  if (here) {");
     if (f.auto !== undefined) L.push("    x = H.AUTO;");
     else {
-      L.push(`    if (match !== undefined && match.has(${i})) x = match.get(${i});`);
-      if (f.required) L.push(`    else throw new RANGE(D.name, ${JSON.stringify(f.name)}, undefined, "is required");`);
+      // A list is never bound (bind() refuses it).
+      if (f.kind !== "list") L.push(`    if (match !== undefined) x = match[${i}];`);
+      L.push("    if (x === undefined) {");
+      if (f.required) L.push(`      throw new RANGE(D.name, ${JSON.stringify(f.name)}, undefined, "is required");`);
       // Unset padding is computed below; its default would only be replaced.
-      else if (f instanceof PaddingField) L.push("    else x = H.NO_BYTES;");
-      else L.push(`    else x = F[${i}].defaultValue();`);
+      else if (f instanceof PaddingField) L.push("      x = H.NO_BYTES;");
+      // An unset list builds as no items: one shared empty array (its kind's default is a fresh one).
+      else if (f instanceof ListField && f.defaultValue === ListField.prototype.defaultValue) L.push("      x = H.NO_ITEMS;");
+      else L.push(`      x = ${defaultLiteral(f) ?? `F[${i}].defaultValue()`};`);
+      L.push("    }");
     }
     L.push("  }");
     L.push("}");
-    if (cond !== undefined) L.push(`else here = ${cond};`);
-    L.push(`present[${i}] = here;`);
-    L.push(`vals[${i}] = here ? x : undefined;`);
+    if (cond !== undefined) {
+      L.push(`else here = ${cond};`);
+      L.push(`present[${i}] = here;`);
+      L.push(`vals[${i}] = here ? x : undefined;`);
+    } else L.push(`vals[${i}] = x;`);
     L.push("if (here) {");
     if (f.bits) {
       L.push(`  bitRun += ${f.bits};`);
@@ -129,7 +177,8 @@ function compileMeasure(def: ProtocolDef, h: BuildHelpers): MeasureFn {
       L.push("  pos += e.length;");
     } else if (f instanceof PaddingField) {
       L.push(`  if (set === null || set[${i}] === undefined) {`);
-      L.push(`    const padLength = F[${i}].padAt(pos);`);
+      const align = f.align;
+      L.push(`    const padLength = ${f.padAt === PaddingField.prototype.padAt ? `(${align} - (pos % ${align})) % ${align}` : `F[${i}].padAt(pos)`};`);
       L.push(`    const pad = padLength === 0 ? H.NO_BYTES : new Uint8Array(padLength);`);
       L.push(`    vals[${i}] = pad;`);
       L.push("    pos += pad.length;");
@@ -147,7 +196,7 @@ function compileMeasure(def: ProtocolDef, h: BuildHelpers): MeasureFn {
   L.push("layer._bs = bs;");
   L.push("return bs;");
   const src = `return function measure_${def.name}(layer, next, recompute, root, known, reuse) {\n${L.join("\n")}\n};`;
-  return new Function("D", "F", "H", "BIND", "RANGE", src)(def, fields, h, bindFor, FieldRangeError) as MeasureFn;
+  return new Function("D", "F", "H", "MATCH", "RANGE", "PT", src)(def, fields, h, matchValues, FieldRangeError, presentTemplate(def)) as MeasureFn;
 }
 
 function compileWrite(def: ProtocolDef, h: BuildHelpers): WriteFn {
@@ -158,12 +207,12 @@ function compileWrite(def: ProtocolDef, h: BuildHelpers): WriteFn {
   L.push("let pos = off, v;");
   for (let i = 0; i < fields.length; i++) {
     const f = fields[i]!;
-    L.push(`if (present[${i}]) {`);
+    L.push(f.when === undefined ? "{" : `if (present[${i}]) {`);
     L.push(`  v = vals[${i}];`);
     if (f.bits) {
       L.push(`  const at = pos + ${def.bitByte[i]};`);
       if (f.auto === "checksum" && i >= def.firstDynamic) L.push(`  (bs.checksumAt ??= [])[${i}] = at;`);
-      L.push(`  ${intWrite(f as IntField_, i, "at") ?? `F[${i}].write(b, at, v);`}`);
+      L.push(`  ${intWrite(f as IntField_, "at") ?? `F[${i}].write(b, at, v);`}`);
       L.push(`  pos += ${def.advance[i]};`);
     } else {
       // Where a checksum was written, for the checksum pass (a fixed one's place is known).
@@ -173,9 +222,16 @@ function compileWrite(def: ProtocolDef, h: BuildHelpers): WriteFn {
       } else if (f instanceof CustomField) {
         L.push(`  const e = bs.enc !== undefined ? bs.enc[${i}] : undefined;`);
         L.push(`  if (e !== undefined) { b.set(e, pos); pos += e.length; } else { F[${i}].write(b, pos, v); pos += F[${i}].sizeOf(v); }`);
-      } else if (f instanceof IntField_ || f instanceof AddressField) {
-        L.push(`  ${(f instanceof IntField_ ? intWrite(f, i, "pos") : undefined) ?? `F[${i}].write(b, pos, v);`}`);
+      } else if (f instanceof AddressField && f.write === AddressField.prototype.write) {
+        // The address's bytes copied here, unrolled.
+        L.push(`  { const s = F[${i}].bytesOf(v); ${Array.from({ length: f.size }, (_, k) => `b[pos + ${k}] = s[${k}];`).join(" ")} }`);
         L.push(`  pos += ${f.size};`);
+      } else if (f instanceof IntField_ || f instanceof AddressField) {
+        L.push(`  ${(f instanceof IntField_ ? intWrite(f, "pos") : undefined) ?? `F[${i}].write(b, pos, v);`}`);
+        L.push(`  pos += ${f.size};`);
+      } else if (plainBytes(f)) {
+        // A few bytes are copied here (padding is mostly none): TypedArray#set is a call.
+        L.push("  { const n = v.length; if (n > 16) b.set(v, pos); else for (let k = 0; k < n; k++) b[pos + k] = v[k]; pos += n; }");
       } else {
         L.push(`  F[${i}].write(b, pos, v);`);
         L.push(`  pos += F[${i}].sizeOf(v);`);
@@ -185,6 +241,12 @@ function compileWrite(def: ProtocolDef, h: BuildHelpers): WriteFn {
   }
   const src = `return function write_${def.name}(layer, b, off) {\n${L.join("\n")}\n};`;
   return new Function("D", "F", "H", src)(def, fields, h) as WriteFn;
+}
+
+/** A bytes or padding field whose value is written as it is (its kind's own write and size). */
+function plainBytes(f: FieldImpl): boolean {
+  const own = f instanceof BytesField ? BytesField.prototype : f instanceof PaddingField ? PaddingField.prototype : undefined;
+  return own !== undefined && f.write === own.write && f.sizeOf === own.sizeOf;
 }
 
 /** Generate what `fillAuto` does for a protocol: only its computed fields, each with its rule written in. */

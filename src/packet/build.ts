@@ -131,19 +131,19 @@ export function writeHeader(layer: LayerBase, b: Uint8Array, off: number): void 
 }
 
 /** Serialise a chain of layers into one buffer; layers of protocol `padding` are trailing padding. */
-export function buildLayers(layers: readonly LayerBase[], padding: ProtocolDef, opts: BuildOptions = {}): Uint8Array {
-  const recompute = opts.recompute ?? false;
+export function buildLayers(layers: readonly LayerBase[], padding: ProtocolDef, opts?: BuildOptions): Uint8Array {
+  const recompute = opts?.recompute ?? false;
+  // Crafted packets: the chain's generated builder.
+  const chain = chainBuilder(layers, padding, HELPERS, CHAIN);
+  if (chain !== undefined) {
+    const built = chain(layers, recompute);
+    if (built !== undefined) return built;
+  }
   const n = layers.length;
   // Each layer's protocol and scratch are read once into arrays: loads from layers of many classes
   // are megamorphic.
   const defs = new Array<ProtocolDef>(n);
   for (let i = 0; i < n; i++) defs[i] = layers[i]!._d;
-  // Crafted packets: the chain's generated builder.
-  const chain = chainBuilder(defs, padding, HELPERS, CHAIN);
-  if (chain !== undefined) {
-    const built = chain(layers, recompute);
-    if (built !== undefined) return built;
-  }
   const starts = new Array<number>(n);
   const scratch = new Array<BuildScratch>(n);
   let total = 0;
@@ -192,26 +192,37 @@ export function buildLayers(layers: readonly LayerBase[], padding: ProtocolDef, 
 
 /** Compute checksum field `ci` of layer `i` over the written bytes and write it. */
 function runChecksum(b: Uint8Array, layers: readonly LayerBase[], i: number, starts: readonly number[], bs: BuildScratch, f: IntField_, ci: number, at: number, start: number, end: number): void {
-  // One context reused across builds; a checksum function that builds (re-entry) gets a fresh one.
-  const ctx = spareContext ?? new BuildChecksumContext();
-  spareContext = null;
-  ctx.reset(b, layers, i, starts, start, start + bs.size, end);
+  const ctx = checksumContext(b, layers, i, starts, start, start + bs.size, end, -2);
   let v: number;
   try {
     v = f.checksum!(ctx);
   } finally {
-    ctx.reset(NO_BYTES, NO_LAYERS, 0, NO_STARTS, 0, 0, 0);
-    spareContext = ctx;
+    releaseContext(ctx);
   }
   bs.vals[ci] = v;
   f.write(b, at, v);
 }
 
-const CHAIN: ChainHelpers = { allocate, checksum: runChecksum };
+/** One context reused across builds; a checksum function that builds (re-entry) gets a fresh one. */
+function checksumContext(b: Uint8Array, layers: readonly LayerBase[], i: number, starts: readonly number[], start: number, headerEnd: number, end: number, ph: number): BuildChecksumContext {
+  const ctx = spareContext ?? new BuildChecksumContext();
+  spareContext = null;
+  ctx.reset(b, layers, i, starts, start, headerEnd, end, ph);
+  return ctx;
+}
+
+function releaseContext(ctx: ChecksumContext): void {
+  const c = ctx as BuildChecksumContext;
+  c.reset(NO_BYTES, NO_LAYERS, 0, NO_STARTS, 0, 0, 0, -2);
+  spareContext = c;
+}
+
+const CHAIN: ChainHelpers = { allocate, context: () => new BuildChecksumContext() };
 
 const HELPERS: BuildHelpers = {
   AUTO,
   NO_BYTES,
+  NO_ITEMS: Object.freeze([]),
   measureItems(items, recompute, rootOff, scratch) {
     let s = 0;
     for (let k = 0; k < items.length; k++) s += measureItem(items[k]!, recompute, { offset: rootOff + s, scratch });
@@ -258,8 +269,10 @@ class BuildChecksumContext implements ChecksumContext {
   start = 0;
   headerEnd = 0;
   end = 0;
+  /** The layer giving the pseudo-header: -1 none, -2 not known yet. */
+  private ph = -2;
   private readonly at: { bytes: Uint8Array; start: number } = { bytes: NO_BYTES, start: 0 };
-  reset(bytes: Uint8Array, layers: readonly LayerBase[], i: number, starts: readonly number[], start: number, headerEnd: number, end: number): void {
+  reset(bytes: Uint8Array, layers: readonly LayerBase[], i: number, starts: readonly number[], start: number, headerEnd: number, end: number, ph: number): void {
     this.bytes = bytes;
     this.layers = layers;
     this.i = i;
@@ -267,6 +280,7 @@ class BuildChecksumContext implements ChecksumContext {
     this.start = start;
     this.headerEnd = headerEnd;
     this.end = end;
+    this.ph = ph;
   }
   get layer(): FieldValues {
     return valuesOf(this.layers[this.i]!);
@@ -275,7 +289,7 @@ class BuildChecksumContext implements ChecksumContext {
     return this.i > 0 ? valuesOf(this.layers[this.i - 1]!) : undefined;
   }
   pseudoHeaderSum(protocol: number): number {
-    const j = pseudoHeaderLayer(this.layers, this.i);
+    const j = this.ph !== -2 ? this.ph : pseudoHeaderLayer(this.layers, this.i);
     if (j < 0) return 0;
     const lj = this.layers[j]!;
     const between = j + 1 < this.i ? this.layers.slice(j + 1, this.i).map(valuesOf) : NONE;

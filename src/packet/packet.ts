@@ -14,6 +14,8 @@ import { hexdump, layerJSON, showLayer, summarizeLayer } from "./display.js";
 
 const RAW = defOf(Raw);
 const PADDING = defOf(Padding);
+/** Raw's layer class, as a constant (V8 then allocates it inline). */
+const RawLayer = RAW.Layer;
 
 /** Options of `dissect()`. */
 export interface DissectOptions {
@@ -40,7 +42,7 @@ export type LayerInput = AnyLayer | Uint8Array | string;
 
 /** A chain of layers. */
 export class Packet implements LayerOwner {
-  /** @internal */ _l: LayerBase[] = [];
+  /** @internal Set by the constructor. */ _l: LayerBase[];
   /** @internal The protocol (the public callable) of each layer in `_l`, which `layer(p)` compares with `p` without a property load. */
   _ld: unknown[] = [];
   /** @internal */ _src: Uint8Array | null = null;
@@ -59,6 +61,11 @@ export class Packet implements LayerOwner {
   /** @internal A reusable dissector's layers, by protocol id, and how many of each are in use. */
   _pool: (LayerBase[] | undefined)[] | null = null;
   /** @internal */ _used: Int32Array | null = null;
+
+  /** @internal `layers` becomes the packet's own array of layers (`packet()` hands over its rest array). */
+  constructor(layers: LayerBase[] = []) {
+    this._l = layers;
+  }
 
   /** @internal */
   markDirty(): void {
@@ -305,19 +312,33 @@ export class Packet implements LayerOwner {
 
 /** Build a packet from layers, outermost first; bytes or a string become a Raw layer. */
 export function packet(...layers: LayerInput[]): Packet {
-  const p = new Packet();
   // The rest array is the packet's own: its layers are stored in it, in place (no second array
   // grown push by push). `_ld` is filled when `layer()` first needs it.
   const l = layers as unknown as LayerBase[];
+  const p = new Packet(l);
   for (let i = 0; i < layers.length; i++) {
     const x = layers[i];
     // isView, not instanceof: a type check instead of a prototype-chain walk over many layer classes.
-    const layer = typeof x === "string" || ArrayBuffer.isView(x) ? (Raw({ data: x }) as unknown as LayerBase) : (x as unknown as LayerBase);
+    const layer = typeof x === "string" || ArrayBuffer.isView(x) ? rawLayer(x) : (x as unknown as LayerBase);
     layer._owner = p;
     l[i] = layer;
   }
-  p._l = l;
   return p;
+}
+
+/**
+ * The Raw layer of a payload given to `packet()`. Bytes are stored as `Raw({ data })` would store
+ * them (a Uint8Array is kept as is), without the values object and `set()`; anything else goes
+ * through `Raw()`, which converts a string and names a bad value.
+ */
+function rawLayer(x: string | ArrayBufferView): LayerBase {
+  if (!(x instanceof Uint8Array)) return Raw({ data: x as string }) as unknown as LayerBase;
+  const layer = new RawLayer();
+  // new Array, as the generated setter makes it: one elements kind for every Raw layer's values.
+  const v = new Array<unknown>(1);
+  v[0] = x;
+  layer._v = v;
+  return layer;
 }
 
 /** Dissect bytes starting with protocol `first`; never throws on bad bytes unless `strict`. */

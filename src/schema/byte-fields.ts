@@ -9,12 +9,21 @@ import type { FieldValues } from "./expression.js";
 const addressCaches = { mac: new Map<string, AddressEntry>(), ipv4: new Map<string, AddressEntry>(), ipv6: new Map<string, AddressEntry>() };
 interface AddressEntry { readonly text: string; readonly bytes: Uint8Array }
 const ADDRESS_CACHE_SIZE = 4096;
+/** No address yet (an object, so no value given to normalize() is it; its text is no address). */
+const NO_ENTRY: AddressEntry = { text: "", bytes: new Uint8Array(0) };
 
 /** MAC, IPv4 and IPv6 addresses as strings. */
 export class AddressField extends FieldImpl {
   readonly kind: "mac" | "ipv4" | "ipv6";
   private readonly dflt: string;
   private readonly cache: Map<string, AddressEntry>;
+  /**
+   * The text this field last normalized and the entry it gave, and the entry it last wrote: a
+   * field is usually given the same address again (a script's own MAC, its peer's IP), and a
+   * string compare is cheaper than a Map look-up.
+   */
+  private lastIn: unknown = NO_ENTRY;
+  private lastEntry: AddressEntry = NO_ENTRY;
   constructor(kind: "mac" | "ipv4" | "ipv6", options: AddressOptions) {
     super(options);
     this.kind = kind;
@@ -27,10 +36,12 @@ export class AddressField extends FieldImpl {
     return this.kind === "mac" ? formatMac(b, off) : this.kind === "ipv4" ? formatIPv4(b, off) : formatIPv6(b, off);
   }
   normalize(value: unknown): string {
+    if (value === this.lastIn) return this.lastEntry.text;
     if (typeof value !== "string") rangeFail(`expects ${this.kind === "mac" ? "a MAC address" : `an ${this.kind === "ipv4" ? "IPv4" : "IPv6"} address`} string`);
-    const hit = this.cache.get(value);
-    if (hit !== undefined) return hit.text;
-    return this.parse(value).text;
+    const entry = this.cache.get(value) ?? this.parse(value);
+    this.lastIn = value;
+    this.lastEntry = entry;
+    return entry.text;
   }
   /** Parse text into canonical text and bytes, remembering the result (addresses repeat). */
   private parse(value: string): AddressEntry {
@@ -44,9 +55,18 @@ export class AddressField extends FieldImpl {
     if (entry.text !== value) cache.set(entry.text, entry);
     return entry;
   }
+  /** The bytes of address text as normalize() returns it (`size` of them; not to be changed). */
+  bytesOf(text: string): Uint8Array {
+    let entry = this.lastEntry;
+    if (text !== entry.text) {
+      entry = this.cache.get(text) ?? this.parse(text);
+      this.lastEntry = entry;
+      this.lastIn = text;
+    }
+    return entry.bytes;
+  }
   write(b: Uint8Array, off: number, value: unknown): void {
-    const v = value as string;
-    const src = (this.cache.get(v) ?? this.parse(v)).bytes;
+    const src = this.bytesOf(value as string);
     for (let i = 0; i < src.length; i++) b[off + i] = src[i]!;
   }
   defaultValue(): string {

@@ -395,3 +395,21 @@ test("building: packets of many different stacks (past the compiled-chain limit)
   }
   assert.equal(built, 800);
 });
+
+test("set() on a fresh layer checks and keeps values as the setters do", () => {
+  const range = (e: unknown): boolean => e instanceof WirecraftError && e.code === "ERR_FIELD_RANGE" && (e as { field?: string }).field === "srcPort";
+  for (const bad of [70000, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) assert.throws(() => UDP({ srcPort: bad }), range, String(bad));
+  assert.equal(UDP({ srcPort: 65535, dstPort: 0 }).srcPort, 65535);
+  assert.equal(UDP({ srcPort: "0x10" as never }).srcPort, 16, "a number as text goes through the field's normalize");
+  assert.equal(IPv4({ protocol: "UDP" }).protocol, 17, "so does an enum name");
+  assert.equal(IPv4({ flags: "DF" }).flags, 2, "and flags by name");
+  // An error part-way leaves the fields before it set, as setting them one by one does.
+  const l = UDP();
+  assert.throws(() => l.set({ srcPort: 5, dstPort: 1e9 }), (e: unknown) => e instanceof WirecraftError && (e as { field?: string }).field === "dstPort");
+  assert.equal(l.srcPort, 5);
+  assert.equal(l.isSet("dstPort"), false);
+  // A layer in a packet goes through its setters: the packet sees the change.
+  const p = dissect(packet(UDP({ srcPort: 1, dstPort: 2 })).bytes(), UDP);
+  p.layer(UDP)!.set({ dstPort: 9 });
+  assert.equal(dissect(p.bytes(), UDP).layer(UDP)!.dstPort, 9);
+});
