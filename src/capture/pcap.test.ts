@@ -191,3 +191,27 @@ test("closing without records writes a valid empty file", async () => {
   assert.equal(r.header.linkType, 101);
   assert.deepEqual([...r], []);
 });
+
+test("records are views of the bytes read: a Uint8Array gives Uint8Array views, a Buffer gives Buffer views (pcap and pcapng)", async () => {
+  const { encodePcapng } = await import("./pcapng-writer.js");
+  const { readPcapngSync } = await import("./pcapng.js");
+  const recs = frames(3);
+  for (const [encode, read] of [[encodePcap, readPcapSync], [encodePcapng, readPcapngSync]] as const) {
+    const bytes = encode(recs);
+    // At an offset inside a larger buffer, so that a view's byteOffset is checked too.
+    const outer = new Uint8Array(bytes.length + 7);
+    outer.set(bytes, 7);
+    const plain = outer.subarray(7);
+    const fromPlain = [...read(plain)];
+    fromPlain.forEach((r, i) => {
+      assert.equal(r.data.constructor, Uint8Array);
+      assert.equal(r.data.buffer, outer.buffer, "a view, not a copy");
+      assert.deepEqual([...r.data], [...recs[i]!.data]);
+    });
+    const fromBuffer = [...read(Buffer.from(plain))];
+    fromBuffer.forEach((r, i) => {
+      assert.ok(Buffer.isBuffer(r.data));
+      assert.deepEqual([...r.data], [...recs[i]!.data]);
+    });
+  }
+});
