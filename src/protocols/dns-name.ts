@@ -18,11 +18,18 @@ export const MAX_NAME_LENGTH = 255;
 /** Key of the per-build map of name suffixes already written (lower-cased suffix -> offset). */
 const WRITTEN = Symbol("dns names written");
 
+/** The text of the name the last successful `walk` with `text` read. */
+let walkedName = ".";
+/** Why the last `walk` that returned -1 stopped. */
+let walkError = "";
+
 /**
- * Walk a name at `off`: return its span there, and its text when `text` is asked for (labels
- * joined by dots, escaped; "." for the root). Throws on malformed names.
+ * Walk a name at `off`: return its span there, or -1 when it is malformed (`walkError` says why);
+ * with `text`, its text is left in `walkedName` (labels joined by dots, escaped; "." for the root).
+ * Nothing is allocated unless text is asked for or the name is malformed: layouts measure every
+ * name of a message with it.
  */
-function walk(b: Uint8Array, off: number, end: number, base: number, text: boolean): { span: number; name: string } {
+function walk(b: Uint8Array, off: number, end: number, base: number, text: boolean): number {
   let name = "";
   let pos = off;
   let segStart = off;
@@ -30,28 +37,28 @@ function walk(b: Uint8Array, off: number, end: number, base: number, text: boole
   let span = -1;
   let wire = 1;
   for (;;) {
-    if (pos >= limit) throw new Error(`name runs past the end at offset ${pos}`);
+    if (pos >= limit) { walkError = `name runs past the end at offset ${pos}`; return -1; }
     const len = b[pos]!;
     if (len === 0) {
-      if (span < 0) span = pos + 1 - off;
-      return { span, name: name === "" ? "." : name };
+      if (text) walkedName = name === "" ? "." : name;
+      return span < 0 ? pos + 1 - off : span;
     }
     const top = len & 0xc0;
     if (top === 0xc0) {
-      if (pos + 2 > limit) throw new Error(`compression pointer runs past the end at offset ${pos}`);
+      if (pos + 2 > limit) { walkError = `compression pointer runs past the end at offset ${pos}`; return -1; }
       const target = base + (((len & 0x3f) << 8) | b[pos + 1]!);
       if (span < 0) span = pos + 2 - off;
-      if (target >= segStart) throw new Error(`compression pointer at offset ${pos} does not point backwards (to ${target - base})`);
+      if (target >= segStart) { walkError = `compression pointer at offset ${pos} does not point backwards (to ${target - base})`; return -1; }
       segStart = target;
       pos = target;
       // A pointer moves backwards, so the labels it reaches end before the labels that hold it.
       limit = b.length;
       continue;
     }
-    if (top !== 0) throw new Error(`label type 0x${top.toString(16)} at offset ${pos} is not supported`);
-    if (pos + 1 + len > limit) throw new Error(`label of ${len} byte(s) runs past the end at offset ${pos}`);
+    if (top !== 0) { walkError = `label type 0x${top.toString(16)} at offset ${pos} is not supported`; return -1; }
+    if (pos + 1 + len > limit) { walkError = `label of ${len} byte(s) runs past the end at offset ${pos}`; return -1; }
     wire += len + 1;
-    if (wire > MAX_NAME_LENGTH) throw new Error(`name is longer than ${MAX_NAME_LENGTH} bytes`);
+    if (wire > MAX_NAME_LENGTH) { walkError = `name is longer than ${MAX_NAME_LENGTH} bytes`; return -1; }
     if (text) {
       if (name !== "") name += ".";
       name += labelText(b, pos + 1, pos + 1 + len);
@@ -104,44 +111,21 @@ function escapedText(b: Uint8Array, start: number, end: number): string {
 
 /** The span of the name at `off` (its labels checked as when reading). Throws on malformed names. */
 export function nameSpan(b: Uint8Array, off: number, end: number, base: number): number {
-  return walk(b, off, end, base, false).span;
+  const n = walk(b, off, end, base, false);
+  if (n < 0) throw new Error(walkError);
+  return n;
 }
 
-/**
- * The span of the name at `off`, or -1 when it is malformed (`nameSpan` says why): the checks of
- * `walk`, with nothing allocated, for laying out.
- */
+/** The span of the name at `off`, or -1 when it is malformed (`nameSpan` says why); allocates nothing. */
 export function measureName(b: Uint8Array, off: number, end: number, base: number): number {
-  let pos = off;
-  let segStart = off;
-  let limit = end;
-  let span = -1;
-  let wire = 1;
-  for (;;) {
-    if (pos >= limit) return -1;
-    const len = b[pos]!;
-    if (len === 0) return span < 0 ? pos + 1 - off : span;
-    const top = len & 0xc0;
-    if (top === 0xc0) {
-      if (pos + 2 > limit) return -1;
-      const target = base + (((len & 0x3f) << 8) | b[pos + 1]!);
-      if (span < 0) span = pos + 2 - off;
-      if (target >= segStart) return -1;
-      segStart = target;
-      pos = target;
-      limit = b.length;
-      continue;
-    }
-    if (top !== 0 || pos + 1 + len > limit) return -1;
-    wire += len + 1;
-    if (wire > MAX_NAME_LENGTH) return -1;
-    pos += 1 + len;
-  }
+  return walk(b, off, end, base, false);
 }
 
 /** The span and text of the name at `off`. Throws on malformed names. */
 export function nameAt(b: Uint8Array, off: number, end: number, base: number): { span: number; name: string } {
-  return walk(b, off, end, base, true);
+  const n = walk(b, off, end, base, true);
+  if (n < 0) throw new Error(walkError);
+  return { span: n, name: walkedName };
 }
 
 /** Split a name as written by users ("www.example.com", "www.example.com.", ".") into raw labels. */
@@ -209,7 +193,8 @@ export function encodeName(name: string, ctx: CustomWriteContext, compress = tru
 
 /** Read a name at `ctx.offset`. */
 export function readName(ctx: CustomReadContext): string {
-  return walk(ctx.bytes, ctx.offset, ctx.end, ctx.base, true).name;
+  if (walk(ctx.bytes, ctx.offset, ctx.end, ctx.base, true) < 0) throw new Error(walkError);
+  return walkedName;
 }
 
 /** A DNS name field: read with loop protection, written with compression. */
