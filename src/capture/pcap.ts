@@ -60,6 +60,7 @@ export class PcapDecoder implements Decoder {
   private max = 0;
   private sec = -1;
   private base = 0n;
+  private readonly one: CaptureRecord[] = [];
 
   step(buf: Uint8Array, dv: DataView, pos: number, avail: number, offset: number): number {
     if (this.header === undefined) return this.readHeader(dv, pos, avail, offset);
@@ -68,27 +69,14 @@ export class PcapDecoder implements Decoder {
       this.unit = "pcap record header";
       return 0;
     }
-    const le = this.le;
-    const incl = dv.getUint32(pos + 8, le);
-    if (incl > this.max) {
-      throw formatError(offset, `pcap record has captured length ${incl}, more than the snaplen ${this.snaplen} allows`);
-    }
-    const size = 16 + incl;
-    if (avail < size) {
-      this.need = size;
-      this.unit = "pcap record";
-      return 0;
-    }
-    const sec = dv.getUint32(pos, le);
-    const frac = dv.getUint32(pos + 4, le);
-    this.record = {
-      time: this.ns ? BigInt(sec) * NS + BigInt(frac) : BigInt(sec * 1e6 + frac) * 1000n,
-      data: buf.subarray(pos + 16, pos + size),
-      originalLength: dv.getUint32(pos + 12, le),
-      linkType: this.linkType,
-      interface: 0,
-    };
-    return size;
+    // One record: `decode` over exactly its bytes (it checks the snaplen and says what a short
+    // record needs), so that one place makes records.
+    const one = this.one;
+    const size = 16 + dv.getUint32(pos + 8, this.le);
+    const next = this.decode(buf, dv, pos, pos + Math.min(avail, size), offset, one);
+    if (next === pos) return 0;
+    this.record = one.pop();
+    return next - pos;
   }
 
   decode(buf: Uint8Array, dv: DataView, pos: number, end: number, offset: number, out: CaptureRecord[]): number {
