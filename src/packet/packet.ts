@@ -5,7 +5,7 @@
  */
 import { MalformedError, TruncatedError, WirecraftError } from "../errors.js";
 import { fieldOffset, layoutLayer, type LayerBase, type LayerOwner, type ProtocolDef } from "../schema/layer.js";
-import { DEF, defOf, hooks, protocolCount, type AnyLayer, type AnyProtocol, type LayerOf } from "../schema/protocol.js";
+import { defOf, hooks, protocolCount, type AnyLayer, type AnyProtocol, type LayerOf } from "../schema/protocol.js";
 import { IntField_, type ChecksumContext, type IntOptions } from "../schema/field.js";
 import { Padding, Raw } from "../protocols/raw.js";
 import { lazyStep, setRaw, take } from "./step.js";
@@ -78,13 +78,6 @@ export class Packet implements LayerOwner {
     const l = this._l;
     while (l.length > 0) l.pop();
     const ld = this._ld;
-    const used = this._used;
-    if (used !== null) {
-      // A reusable dissector's pool: the counts in use go back to zero, only those of the last
-      // packet's layers (every layer taken was recorded unless a layout failed, and then all).
-      if (this._err !== undefined || this._trunc) used.fill(0);
-      else for (let i = 0; i < ld.length; i++) used[(ld[i] as { [DEF]: ProtocolDef })[DEF].id] = 0;
-    }
     while (ld.length > 0) ld.pop();
     this._src = bytes;
     this._dirty = false;
@@ -96,6 +89,7 @@ export class Packet implements LayerOwner {
     this._done = false;
     this._err = undefined;
     this._trunc = false;
+    if (this._used !== null) this._used.fill(0);
     return this;
   }
 

@@ -147,8 +147,7 @@ export type InferInit<P> = P extends Protocol<infer S> ? InitValues<S> : never;
 /** The layer type of a protocol. */
 export type LayerOf<P> = P extends Protocol<infer S> ? Layer<S> : never;
 
-/** @internal Where a protocol keeps its definition (`defOf`). */
-export const DEF = Symbol("wirecraft.protocol");
+const DEF = Symbol("wirecraft.protocol");
 
 /** Return the runtime description of a protocol (internal). */
 export function defOf(p: unknown): ProtocolDef {
