@@ -28,37 +28,43 @@ function access(frames) {
   return c;
 }
 
-/** full dissect: every layer and field decoded, plus the fuller checksum. */
+/**
+ * full dissect: every field of every layer (and list item) decoded into plain objects by
+ * `toObject()`, payload bytes viewed, not copied (as node_pcap); the fuller checksum is read from
+ * those objects, as node_pcap's is read from the objects it decoded into.
+ */
 function full(frames) {
   let c = 0;
   for (let i = 0; i < frames.length; i++) {
     const p = d.dissect(frames[i]);
-    // Every field of every layer (and list item) decoded; payload bytes viewed, not copied (as node_pcap).
-    for (const l of p.layers()) if (l.proto === Raw) l.data; else l.toObject();
-    let type = p.layer(Ethernet).type;
-    if (type === 0x8100) type = p.layer(Dot1Q).type;
+    let eth, vlan, arp, ip, tcp, udp, dns, icmp;
+    for (const l of p.layers()) {
+      const proto = l.proto;
+      if (proto === Raw) { l.data; continue; }
+      const o = l.toObject();
+      if (proto === Ethernet) eth = o;
+      else if (proto === Dot1Q) vlan = o;
+      else if (proto === IPv4 || proto === IPv6) ip = o;
+      else if (proto === TCP) tcp = o;
+      else if (proto === UDP) udp = o;
+      else if (proto === DNS) dns = o;
+      else if (proto === ICMP) icmp = o;
+      else if (proto === ARP) arp = o;
+    }
+    const type = eth.type === 0x8100 ? vlan.type : eth.type;
     c += type;
-    if (type === 0x0806) { c += p.layer(ARP).opcode; continue; }
-    const ip = type === 0x0800 ? p.layer(IPv4) : p.layer(IPv6);
+    if (type === 0x0806) { c += arp.opcode; continue; }
     c += ip.src.length + ip.dst.length;
-    const tcp = p.layer(TCP);
     if (tcp !== undefined) {
       c += tcp.srcPort + tcp.dstPort + (tcp.flags & 0xff);
       for (const o of tcp.options) c += o.kind === 2 ? o.mss : o.kind === 3 ? o.shift : o.kind === 4 ? 1 : o.kind === 8 ? o.tsValue & 0xffff : 0;
-      continue;
-    }
-    const udp = p.layer(UDP);
-    if (udp !== undefined) {
+    } else if (udp !== undefined) {
       c += udp.srcPort + udp.dstPort;
-      const dns = p.layer(DNS);
       if (dns === undefined) continue;
       c += dns.questions.length + dns.answers.length;
       for (const q of dns.questions) c += q.name.length + q.type;
       for (const a of dns.answers) c += a.name.length + a.type;
-      continue;
-    }
-    const icmp = p.layer(ICMP);
-    if (icmp !== undefined) c += icmp.type;
+    } else if (icmp !== undefined) c += icmp.type;
   }
   return c;
 }

@@ -398,12 +398,12 @@ function compileToObject(def: ProtocolDef): () => Record<string, unknown> {
     const at = dyn ? `offs[${slot}]` : `o0 + ${def.staticOff[i]}`;
     const end = dyn ? `offs[${slot + 1}]` : `o + ${f.size}`;
     if (f.kind === "list") {
-      // The items are made as layers (and kept, as reading the list would): a list read after
-      // toObject() is then not decoded again.
       reads.push(`let v${i} = this.${f.name}; if (Array.isArray(v${i})) v${i} = v${i}.map(toObject);`);
       props.push(`${f.name}: v${i}`);
+      // A list not read yet becomes objects without item layers (ListField.readObjects); one
+      // already read is mapped from its items.
       fast.push(dyn
-        ? `let f${i}; { const o = offs[${slot}]; f${i} = o < 0 ? undefined : o === offs[${slot + 1}] ? [] : this.${f.name}.map(toObject); }`
+        ? `let f${i}; { const o = offs[${slot}]; const c = this._c; f${i} = o < 0 ? undefined : o === offs[${slot + 1}] ? [] : c !== null && c[${i}] !== undefined ? c[${i}].map(toObject) : F[${i}].readObjects(b, o, offs[${slot + 1}], this); }`
         : `const f${i} = this.${f.name}.map(toObject);`);
       return;
     }
@@ -441,7 +441,7 @@ return { ${names.join(", ")} };
 ${reads.join("\n")}
 return { ${props.join(", ")} };
 };`;
-  return new Function("COPY", "H", src)(copyOut, READERS) as () => Record<string, unknown>;
+  return new Function("COPY", "H", "F", src)(copyOut, READERS, def.fields) as () => Record<string, unknown>;
 }
 
 /** Zero bytes, shared: a zero-length array has nothing to change (and is frozen besides). */

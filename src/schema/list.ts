@@ -20,6 +20,7 @@ export class ListField extends FieldImpl {
   length: ((l: FieldValues) => number) | undefined = undefined;
   private probe: LayerBase | undefined = undefined;
   private makeItems: MakeItems | undefined = undefined;
+  private makeObjects: MakeObjects | undefined = undefined;
   private walkItems: WalkItems | undefined = undefined;
   // Readers of the count and length fields, made per list: the list belongs to one protocol, so
   // the load in each sees one layer class (a load by computed name sees every list's).
@@ -68,17 +69,32 @@ export class ListField extends FieldImpl {
 
   /** Dissect the items in `b[off..end)`. */
   readItems(b: Uint8Array, off: number, end: number, layer: LayerBase): LayerBase[] {
-    let count = -1;
-    if (this.count !== undefined) count = this.count(layer as unknown as FieldValues);
-    else {
-      if (this.countRead !== undefined) count = this.countRead(layer);
-      else {
-        const cf = layer._d.countFor.get(this.index);
-        if (cf !== undefined) count = (this.countRead = fieldReader(cf.name))(layer);
-      }
-    }
     this.makeItems ??= compileMakeItems(this.item);
-    return this.makeItems(b, off, end, count, layer._base, layer._owner);
+    return this.makeItems(b, off, end, this.countOf(layer), layer._base, layer._owner);
+  }
+
+  /**
+   * The items in `b[off..end)` as plain objects (what each item's `toObject()` gives), for the
+   * `toObject()` of a layer whose list was not read: each item is laid out on one probe layer
+   * in turn, so no item layer is made (or kept: reading the list afterwards dissects it again).
+   */
+  readObjects(b: Uint8Array, off: number, end: number, layer: LayerBase): Record<string, unknown>[] {
+    const probe = this.probe ?? new this.item.Layer();
+    this.probe = undefined; // taken while in use, in case items nest the same list
+    try {
+      this.makeObjects ??= compileMakeObjects(this.item);
+      return this.makeObjects(probe, b, off, end, this.countOf(layer), layer._base);
+    } finally {
+      this.probe = probe;
+    }
+  }
+
+  /** The item count a count field or expression gives, or -1 when the list is bounded otherwise. */
+  private countOf(layer: LayerBase): number {
+    if (this.count !== undefined) return this.count(layer as unknown as FieldValues);
+    if (this.countRead !== undefined) return this.countRead(layer);
+    const cf = layer._d.countFor.get(this.index);
+    return cf === undefined ? -1 : (this.countRead = fieldReader(cf.name))(layer);
   }
 
   read(): unknown {
@@ -163,4 +179,24 @@ function compileMakeItems(item: ProtocolDef): MakeItems {
   }
   return items;
 };`)(item.Layer, item) as MakeItems;
+}
+
+type MakeObjects = (probe: LayerBase, b: Uint8Array, off: number, end: number, count: number, base: number) => Record<string, unknown>[];
+
+/**
+ * Generate the object maker of a list of `item`s: each item laid out on the probe and turned into
+ * its object by the item's own layout and `toObject`, both constants here; it stops where the
+ * item maker does (the layout already checked the whole list).
+ */
+function compileMakeObjects(item: ProtocolDef): MakeObjects {
+  return new Function("D", `return function objects_${item.name}(probe, b, off, end, count, base) {
+  const out = [];
+  let pos = off;
+  while (count >= 0 ? out.length < count : pos < end) {
+    if (D.layout(probe, b, pos, end, base) !== undefined) break;
+    out.push(probe.toObject());
+    pos = probe._h;
+  }
+  return out;
+};`)(item, item.Layer.prototype.toObject) as MakeObjects;
 }

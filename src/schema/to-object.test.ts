@@ -69,3 +69,22 @@ test("toObject() of a changed dissected layer, and of a crafted one, shows the c
   data[0] = 0;
   assert.equal((raw as unknown as { data: Uint8Array }).data[0], "d".charCodeAt(0), "bytes are copied out");
 });
+
+test("toObject() of a list not yet read makes no item layers, and agrees with the list read before or after", () => {
+  const opts = [TCPOption({ kind: 2, mss: 1460 }), TCPOption({ kind: 1 }), TCPOption({ kind: 5, blocks: [{ left: 1, right: 9 }, { left: 20, right: 30 }] }), TCPOption({ kind: 0 })];
+  const bytes = packet(Ethernet(), IPv4(), TCP({ options: opts }), "x").bytes();
+  const first = dissect(bytes, Ethernet).layer(TCP)!;
+  const objectFirst = first.toObject();
+  // The list is read afresh afterwards, as layers.
+  const items = first.options;
+  assert.equal(items.length, 4);
+  assert.equal(items[2]!.blocks!.length, 2);
+  const second = dissect(bytes, Ethernet).layer(TCP)!;
+  second.options; // read first: toObject() maps the items already made
+  assert.deepEqual(second.toObject(), objectFirst);
+  assert.deepEqual((objectFirst.options as { blocks?: unknown[] }[])[2]!.blocks, [{ left: 1, right: 9 }, { left: 20, right: 30 }]);
+  // Twice in a row gives equal, separate objects.
+  const again = first.toObject();
+  assert.deepEqual(again, objectFirst);
+  assert.notEqual(again.options, objectFirst.options);
+});
