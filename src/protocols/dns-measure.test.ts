@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { measureName, nameSpan } from "./dns-name.js";
+import { measureName, nameAt, nameSpan } from "./dns-name.js";
 import { measureData, readData, DnsType } from "./dns-data.js";
 import { seededRandom } from "../packet/fuzz.js";
 
@@ -66,4 +66,38 @@ test("measureData agrees with readData for every type it knows, on 20,000 seeded
   assert.equal(readData({ bytes: soa, offset: 0, end: 25, base: 0, layer: { type: DnsType.SOA } }).constructor, Object);
   assert.equal(measureData(soa, 0, 26, 0, DnsType.SOA), -1);
   assert.throws(() => readData({ bytes: soa, offset: 0, end: 26, base: 0, layer: { type: DnsType.SOA } }), /left over/);
+});
+
+/** A name's text the plain way: labels followed through pointers, escaped, joined by dots. */
+function plainName(b: Uint8Array, off: number, base: number): string {
+  const labels: string[] = [];
+  let pos = off;
+  for (let hops = 0; hops < 300; hops++) {
+    const len = b[pos]!;
+    if (len === 0) return labels.length === 0 ? "." : labels.join(".");
+    if (len >= 0xc0) { pos = base + (((len & 0x3f) << 8) | b[pos + 1]!); continue; }
+    let l = "";
+    for (let i = pos + 1; i <= pos + len; i++) l += (b[i] === 0x2e || b[i] === 0x5c ? "\\" : "") + String.fromCharCode(b[i]!);
+    labels.push(l);
+    pos += 1 + len;
+  }
+  throw new Error("loop");
+}
+
+test("name text (interned whole names) equals the plain reading, for names read again and again", () => {
+  const rnd = seededRandom(29);
+  let good = 0;
+  // Few distinct letters, so that names repeat, share labels and collide in the caches.
+  for (let n = 0; n < 40000; n++) {
+    const len = 2 + Math.floor(rnd() * 30);
+    const b = nameLike(rnd, len).map((x) => (x >= 0x61 ? 0x61 + (x % 3) : x === 0x62 ? 0x2e : x));
+    if (rnd() < 0.05) b[Math.floor(rnd() * len)] = 0x2e; // a dot inside a label
+    const off = Math.floor(rnd() * 4);
+    if (off >= len) continue;
+    let got: string | undefined;
+    try { got = nameAt(b, off, len, 0).name; } catch { continue; }
+    assert.equal(got, plainName(b, off, 0), Buffer.from(b).toString("hex"));
+    good++;
+  }
+  assert.ok(good > 3000, `only ${good} names read`);
 });

@@ -27,20 +27,21 @@ let walkError = "";
  * Walk a name at `off`: return its span there, or -1 when it is malformed (`walkError` says why);
  * with `text`, its text is left in `walkedName` (labels joined by dots, escaped; "." for the root).
  * Nothing is allocated unless text is asked for or the name is malformed: layouts measure every
- * name of a message with it.
+ * name of a message with it. Asked for text, the walk gathers the name's labels uncompressed
+ * (`wireName`) and hashes them, and the text comes from the name cache (`nameText`).
  */
 function walk(b: Uint8Array, off: number, end: number, base: number, text: boolean): number {
-  let name = "";
   let pos = off;
   let segStart = off;
   let limit = end;
   let span = -1;
   let wire = 1;
+  let h = 0x811c9dc5;
   for (;;) {
     if (pos >= limit) { walkError = `name runs past the end at offset ${pos}`; return -1; }
     const len = b[pos]!;
     if (len === 0) {
-      if (text) walkedName = name === "" ? "." : name;
+      if (text) walkedName = nameText(wire - 1, h);
       return span < 0 ? pos + 1 - off : span;
     }
     const top = len & 0xc0;
@@ -57,14 +58,50 @@ function walk(b: Uint8Array, off: number, end: number, base: number, text: boole
     }
     if (top !== 0) { walkError = `label type 0x${top.toString(16)} at offset ${pos} is not supported`; return -1; }
     if (pos + 1 + len > limit) { walkError = `label of ${len} byte(s) runs past the end at offset ${pos}`; return -1; }
-    wire += len + 1;
-    if (wire > MAX_NAME_LENGTH) { walkError = `name is longer than ${MAX_NAME_LENGTH} bytes`; return -1; }
+    if (wire + len + 1 > MAX_NAME_LENGTH) { walkError = `name is longer than ${MAX_NAME_LENGTH} bytes`; return -1; }
     if (text) {
-      if (name !== "") name += ".";
-      name += labelText(b, pos + 1, pos + 1 + len);
+      // The length byte and the label, after those before: the name without compression.
+      for (let i = 0, w = wire - 1; i <= len; i++, w++) {
+        const c = b[pos + i]!;
+        wireName[w] = c;
+        h = Math.imul(h ^ c, 0x01000193);
+      }
     }
+    wire += len + 1;
     pos += 1 + len;
   }
+}
+
+/** The labels of the name being walked for text, uncompressed (length bytes and labels, no root). */
+const wireName = new Uint8Array(MAX_NAME_LENGTH);
+
+// Name text is interned in a direct-mapped cache: traffic repeats its names, and a hit costs a
+// compare of the name's bytes where making the text costs a label look-up and two concatenations
+// per label. Each slot keeps the uncompressed bytes of its name beside the text.
+const NAME_SLOTS = 1024;
+const nameCache: string[] = new Array<string>(NAME_SLOTS).fill(".");
+const nameKey = new Uint8Array(NAME_SLOTS * 256);
+const nameLength = new Uint16Array(NAME_SLOTS); // 0: the root, whose text "." every slot starts with
+
+/** The text of the `n` bytes in `wireName` (hashed to `h`): labels joined by dots, "." for none. */
+function nameText(n: number, h: number): string {
+  const slot = h >>> 22;
+  const key = slot << 8;
+  if (nameLength[slot] === n) {
+    let i = 0;
+    while (i < n && nameKey[key + i] === wireName[i]) i++;
+    if (i === n) return nameCache[slot]!;
+  }
+  let name = "";
+  for (let p = 0; p < n; p += 1 + wireName[p]!) {
+    if (p > 0) name += ".";
+    name += labelText(wireName, p + 1, p + 1 + wireName[p]!);
+  }
+  if (n === 0) name = ".";
+  nameCache[slot] = name;
+  nameLength[slot] = n;
+  nameKey.set(wireName.subarray(0, n), key);
+  return name;
 }
 
 /** One-character strings of the latin1 code points, and their escaped forms for `.` and `\`. */
