@@ -72,6 +72,11 @@ export class Packet implements LayerOwner {
     this._dirty = true;
   }
 
+  /** @internal */
+  _lend(def: ProtocolDef): LayerBase {
+    return take(this as never, def);
+  }
+
   /** @internal Start dissecting `bytes` as `first`. */
   _start(bytes: Uint8Array, first: ProtocolDef): this {
     // pop(), not `length = 0`: setting an array's length is a runtime call, several times slower.

@@ -73,6 +73,10 @@ export interface ProtocolDef {
 /** Anything that owns a layer and wants to know when it changes. */
 export interface LayerOwner {
   markDirty(): void;
+  /** @internal A reusable dissector's layers (null for other packets). */
+  readonly _pool: unknown;
+  /** @internal A layer of `def` from a reusable dissector's pool (list items are made from it). */
+  _lend(def: ProtocolDef): LayerBase;
 }
 
 /** Member names layers use themselves; fields may not take them. */

@@ -165,13 +165,16 @@ type MakeItems = (b: Uint8Array, off: number, end: number, count: number, base: 
 /**
  * Generate the item maker of a list of `item`s: the item class is a constant in it, so each `new`
  * is an inlined allocation (a shared `new this.item.Layer()` sees every item class and is not).
+ * The items of a reusable dissector's packet come from its pool, as its layers do (they are
+ * valid until its next dissection, as the layers are).
  */
 function compileMakeItems(item: ProtocolDef): MakeItems {
   return new Function("L", "D", `return function items_${item.name}(b, off, end, count, base, owner) {
   const items = [];
+  const lend = owner !== null && owner._pool !== null;
   let pos = off;
   while (count >= 0 ? items.length < count : pos < end) {
-    const it = new L();
+    const it = lend ? owner._lend(D) : new L();
     if (D.layout(it, b, pos, end, base) !== undefined) break;
     it._owner = owner;
     items.push(it);

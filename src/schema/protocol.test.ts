@@ -384,6 +384,29 @@ test("a reusable dissector: two layers of one protocol, protocols defined and bo
   assert.deepEqual(d.dissect(tunnel).layers(IPv4).map((l) => l.src), ["10.0.0.1", "10.9.9.9"]);
 });
 
+test("a reusable dissector lends list items from its pool too: the same item objects, re-pointed, nested lists included", () => {
+  const Item = defineProtocol("PoolItem", { tag: field.uint8(), count: field.uint8({ countOf: "inner" }), inner: field.list(defineProtocol("PoolInner", { v: field.uint8() })) });
+  const Outer = defineProtocol("PoolOuter", { n: field.uint8({ countOf: "items" }), items: field.list(Item) });
+  const mk = (tags: number[]) => packet(Outer({ items: tags.map((t) => Item({ tag: t, inner: [{ v: t + 1 }, { v: t + 2 }] })) })).bytes();
+  const d = createDissector(Outer);
+  const first = d.dissect(mk([1, 2, 3])).layer(Outer)!.items;
+  assert.deepEqual(first.map((i) => [i.tag, i.inner.map((x) => x.v)]), [[1, [2, 3]], [2, [3, 4]], [3, [4, 5]]]);
+  const kept = [...first];
+  const second = d.dissect(mk([7, 8])).layer(Outer)!.items;
+  assert.deepEqual(second.map((i) => [i.tag, i.inner.map((x) => x.v)]), [[7, [8, 9]], [8, [9, 10]]]);
+  assert.ok(second.every((i) => kept.includes(i)), "items come from the pool");
+  // A packet dissected on its own keeps its items.
+  const own = dissect(mk([4]), Outer).layer(Outer)!.items;
+  d.dissect(mk([5]));
+  assert.equal(own[0]!.tag, 4);
+  assert.equal(own[0]!.inner[1]!.v, 6);
+  // Changing an item marks the packet changed, and the next dissection starts clean.
+  const p = d.dissect(mk([1]));
+  p.layer(Outer)!.items[0]!.tag = 9;
+  assert.equal(p.bytes()[1], 9);
+  assert.equal(d.dissect(mk([1])).layer(Outer)!.items[0]!.tag, 1);
+});
+
 test("building: packets of many different stacks (past the compiled-chain limit) come out the same", () => {
   const tiny = Array.from({ length: 20 }, (_, i) => defineProtocol(`ChainTiny${i}`, { v: field.uint8({ default: i }) }));
   let built = 0;
