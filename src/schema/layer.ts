@@ -476,8 +476,8 @@ export function makeLayerClass(def: ProtocolDef): new () => LayerBase {
     }
   };`)(LayerBase) as new () => LayerBase;
   Object.defineProperty(Layer.prototype, "_d", { value: def, enumerable: false });
-  // Per class, so that the getter reads the protocol from its own closure (LayerBase's would load
-  // `_d` from layers of every class).
+  // Per class; defineProtocol replaces it with the protocol itself as a plain value once that
+  // exists (protocol.ts).
   Object.defineProperty(Layer.prototype, "proto", { get: () => def.protocol, enumerable: false, configurable: true });
   // Generated code is made on first use, so that importing sixty protocols compiles nothing.
   const proto = Layer.prototype as Record<string, unknown>;

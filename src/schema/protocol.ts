@@ -328,6 +328,9 @@ export function defineProtocol<const S extends Shape>(name: string, shape: S, op
     },
   });
   def.protocol = make;
+  // Now that it exists, the protocol is a plain value on the layer prototype: a load of `proto`
+  // across many layer classes then finds a constant instead of calling each class's getter.
+  Object.defineProperty(Ctor.prototype, "proto", { value: make, enumerable: false, configurable: true });
   Object.defineProperty(make, DEF, { value: def });
   return make as unknown as Protocol<S>;
 }
