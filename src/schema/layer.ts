@@ -427,7 +427,11 @@ else { v${i} = this.${f.name}; if (v${i} instanceof Uint8Array) v${i} = new Uint
     if (plain) props.push(`${f.name}: v${i}`);
     else props.push(`${f.name}: v${i} instanceof Uint8Array ? new Uint8Array(v${i}) : v${i}`);
     const expr = f instanceof AddressField ? `H.${f.kind}(b, o)` : f.readExpr("b", "o");
-    if (expr === undefined || !plain) {
+    if (f instanceof CustomField && dyn) {
+      // A custom kind's read, called here (its getter would go through _slow); text it decoded
+      // before is taken as kept.
+      fast.push(`let f${i}; { const o = offs[${slot}]; const c = this._c; f${i} = o < 0 ? undefined : c !== null && c[${i}] !== undefined ? c[${i}] : F[${i}].readAt(b, o, offs[${slot + 1}], this._base, this); if (f${i} instanceof Uint8Array) f${i} = new Uint8Array(f${i}); }`);
+    } else if (expr === undefined || !plain) {
       // Custom fields and the like: their getter (which keeps decoded text).
       fast.push(`let f${i} = this.${f.name}; if (f${i} instanceof Uint8Array) f${i} = new Uint8Array(f${i});`);
     } else if (dyn) fast.push(`let f${i}; { const o = offs[${slot}]; f${i} = o < 0 ? undefined : ${expr}; }`);
