@@ -137,7 +137,7 @@ const header = [
   "# wirecraft benchmark results",
   "",
   `${new Date().toISOString().slice(0, 10)}, ${cpus().length} CPUs (${cpu}), Node ${process.version}, ` +
-    `${PROCS} processes per Node figure (median; ± is half the spread between processes, or between runs for processes), ` +
+    `${PROCS} processes per Node figure (each its fastest timed pass; the median over processes; ± is half the spread between processes, or between runs for processes), ` +
     `dpkt and node_pcap on all 200,000 frames, Scapy on the first ${SCAPY_N} (build: ${SCAPY_N / 2}). ` +
     `Reproduce with \`npm run bench\` (about ${Math.round((Date.now() - t0) / 60000)} minutes here).`,
   "",
