@@ -62,7 +62,10 @@ export class Packet implements LayerOwner {
   _pool: (LayerBase[] | undefined)[] | null = null;
   /** @internal */ _used: Int32Array | null = null;
 
-  /** @internal `layers` becomes the packet's own array of layers (`packet()` hands over its rest array). */
+  /** An empty packet (`packet()` makes one with layers, `dissect()` one from bytes). */
+  constructor();
+  // `layers` becomes the packet's own array of layers: `packet()` hands over its rest array
+  // (through `PacketOf`, so that the public signature takes nothing).
   constructor(layers: LayerBase[] = []) {
     this._l = layers;
   }
@@ -309,12 +312,15 @@ export class Packet implements LayerOwner {
   }
 }
 
+/** The constructor with its internal parameter (see `Packet`'s constructor). */
+const PacketOf = Packet as unknown as new (layers: LayerBase[]) => Packet;
+
 /** Build a packet from layers, outermost first; bytes or a string become a Raw layer. */
 export function packet(...layers: LayerInput[]): Packet {
   // The rest array is the packet's own: its layers are stored in it, in place (no second array
   // grown push by push). `_ld` is filled when `layer()` first needs it.
   const l = layers as unknown as LayerBase[];
-  const p = new Packet(l);
+  const p = new PacketOf(l);
   for (let i = 0; i < layers.length; i++) {
     const x = layers[i];
     // isView, not instanceof: a type check instead of a prototype-chain walk over many layer classes.
