@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { formatIPv4, formatMac } from "./address.js";
+import { formatIPv4, formatIPv6, formatMac } from "./address.js";
 import { seededRandom } from "../packet/fuzz.js";
 
 // The text is made character by character and interned; compare it with the plain way of writing it.
@@ -33,5 +33,25 @@ test("formatMac writes lower-case colon-separated hex, hit or miss", () => {
     const want = Array.from(big.subarray(o, o + 6), hex).join(":");
     assert.equal(formatMac(big, o), want);
     assert.equal(formatMac(big, o), want);
+  }
+});
+
+test("the two-way IPv4 and IPv6 caches: a working set read again and again, in random order, always gives its own text", () => {
+  const rnd = seededRandom(8);
+  // 3000 addresses: more than the caches hold, so that hits in either way, swaps and evictions
+  // all happen; zero runs in the IPv6 ones, so that "::" is placed.
+  const v4 = new Uint8Array(4 * 3000).map(() => Math.floor(rnd() * 256));
+  const v6 = new Uint8Array(16 * 3000).map((_, i) => (i % 16 >= 4 && i % 16 < 10 && rnd() < 0.7 ? 0 : Math.floor(rnd() * 256)));
+  const v4Want = Array.from({ length: 3000 }, (_, i) => Array.from(v4.subarray(4 * i, 4 * i + 4)).join("."));
+  // WHATWG URL serialises IPv6 hosts in the RFC 5952 form (none of these is IPv4-mapped).
+  const v6Want = Array.from({ length: 3000 }, (_, i) => {
+    const groups = Array.from({ length: 8 }, (_, g) => ((v6[16 * i + 2 * g]! << 8) | v6[16 * i + 2 * g + 1]!).toString(16));
+    return new URL(`http://[${groups.join(":")}]/`).hostname.slice(1, -1);
+  });
+  for (let n = 0; n < 60000; n++) {
+    // Mostly a small hot set, sometimes anything.
+    const i = rnd() < 0.8 ? Math.floor(rnd() * 300) : Math.floor(rnd() * 3000);
+    assert.equal(formatIPv4(v4, 4 * i), v4Want[i]);
+    assert.equal(formatIPv6(v6, 16 * i), v6Want[i]);
   }
 });
