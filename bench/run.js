@@ -32,8 +32,9 @@ function record(lines) {
     console.error(`  ${key}: ${fmtRate(m)}${spread === undefined ? "" : ` ±${(spread * 50).toFixed(0)}%`} check ${os[0].check ?? ""}`);
   }
 }
-// wirecraft's and node_pcap's processes of one measurement alternate, so that a drift in the
-// machine's speed over the run (the two vCPUs here are shared) falls on both alike.
+// wirecraft's and node_pcap's processes of one measurement alternate, and dpkt's run sits in the
+// middle of them, so that a drift in the machine's speed over the run (the two vCPUs here are
+// shared) falls on all alike.
 const NODE_PCAP_KINDS = new Set(["access", "full", "pcap"]);
 const nodeProcs = (kind) => {
   const ours = [];
@@ -41,6 +42,7 @@ const nodeProcs = (kind) => {
   for (let i = 0; i < PROCS; i++) {
     ours.push(...run("node", ["node-wirecraft.js", kind]));
     if (NODE_PCAP_KINDS.has(kind)) theirs.push(...run("node", ["node-pcap.js", kind]));
+    if (i === PROCS >> 1) record(run("/usr/bin/python3", ["peers.py", "dpkt", kind, String(kind === "build" ? BUILD_N : 200000)]));
   }
   record(ours);
   if (theirs.length > 0) record(theirs);
@@ -53,8 +55,6 @@ if (!existsSync(CORPUS) || !process.env.BENCH_REUSE) {
 }
 console.error(`measuring (${PROCS} processes per Node figure)…`);
 for (const kind of ["access", "full", "build", "pcap", "pcapng"]) nodeProcs(kind);
-for (const kind of ["access", "full", "pcap", "pcapng"]) record(run("/usr/bin/python3", ["peers.py", "dpkt", kind, "200000"]));
-record(run("/usr/bin/python3", ["peers.py", "dpkt", "build", String(BUILD_N)]));
 for (const kind of ["access", "full"]) record(run("/usr/bin/python3", ["peers.py", "scapy", kind, String(SCAPY_N)]));
 record(run("/usr/bin/python3", ["peers.py", "scapy", "build", String(SCAPY_N / 2)]));
 // wirecraft's checksums over Scapy's subsets, to compare.
