@@ -28,24 +28,25 @@ function record(lines) {
     if (checks.size > 1) problems.push(`${key}: processes disagree on the checksum (${[...checks].join(", ")})`);
     const m = median(rates);
     const spread = os.length > 1 ? (Math.max(...rates) - Math.min(...rates)) / m : os[0].max !== undefined ? (os[0].max - os[0].min) / os[0].seconds : undefined;
-    results.set(key, { ...os[0], rate: m, seconds: median(os.map((o) => o.seconds)), spread, procs: os.length });
+    results.set(key, { ...os[0], rate: m, rates, seconds: median(os.map((o) => o.seconds)), spread, procs: os.length });
     console.error(`  ${key}: ${fmtRate(m)}${spread === undefined ? "" : ` ±${(spread * 50).toFixed(0)}%`} check ${os[0].check ?? ""}`);
   }
 }
-// wirecraft's and node_pcap's processes of one measurement alternate, and dpkt's run sits in the
-// middle of them, so that a drift in the machine's speed over the run (the two vCPUs here are
-// shared) falls on all alike.
+// wirecraft's and node_pcap's processes of one measurement alternate (and wirecraft's pcap and
+// pcapng ones, which are compared with each other), and dpkt's run sits in the middle of them, so
+// that a drift in the machine's speed over the run (the two vCPUs here are shared) falls on all
+// alike.
 const NODE_PCAP_KINDS = new Set(["access", "full", "pcap"]);
-const nodeProcs = (kind) => {
-  const ours = [];
-  const theirs = [];
+const nodeProcs = (...kinds) => {
+  const lines = [];
   for (let i = 0; i < PROCS; i++) {
-    ours.push(...run("node", ["node-wirecraft.js", kind]));
-    if (NODE_PCAP_KINDS.has(kind)) theirs.push(...run("node", ["node-pcap.js", kind]));
-    if (i === PROCS >> 1) record(run("/usr/bin/python3", ["peers.py", "dpkt", kind, String(kind === "build" ? BUILD_N : 200000)]));
+    for (const kind of kinds) {
+      lines.push(...run("node", ["node-wirecraft.js", kind]));
+      if (NODE_PCAP_KINDS.has(kind)) lines.push(...run("node", ["node-pcap.js", kind]));
+      if (i === PROCS >> 1) record(run("/usr/bin/python3", ["peers.py", "dpkt", kind, String(kind === "build" ? BUILD_N : 200000)]));
+    }
   }
-  record(ours);
-  if (theirs.length > 0) record(theirs);
+  record(lines);
 };
 
 const t0 = Date.now();
@@ -54,7 +55,10 @@ if (!existsSync(CORPUS) || !process.env.BENCH_REUSE) {
   run("node", ["corpus.js", DIR]);
 }
 console.error(`measuring (${PROCS} processes per Node figure)…`);
-for (const kind of ["access", "full", "build", "pcap", "pcapng"]) nodeProcs(kind);
+nodeProcs("access");
+nodeProcs("full");
+nodeProcs("build");
+nodeProcs("pcap", "pcapng");
 for (const kind of ["access", "full"]) record(run("/usr/bin/python3", ["peers.py", "scapy", kind, String(SCAPY_N)]));
 record(run("/usr/bin/python3", ["peers.py", "scapy", "build", String(SCAPY_N / 2)]));
 // wirecraft's checksums over Scapy's subsets, to compare.
@@ -87,7 +91,15 @@ function fmtRate(x) {
 }
 const noise = (r) => (r.spread === undefined ? "" : ` ±${(r.spread * 50).toFixed(0)}%`);
 const cell = (k) => (get(k) ? fmtRate(get(k).rate) + noise(get(k)) : "n/a");
-const ratio = (a, b) => (get(a) && get(b) ? get(a).rate / get(b).rate : undefined);
+// Two figures whose processes alternated (the same count, run side by side): the median of the
+// ratios of neighbouring processes, which a drift between them does not reach; else the ratio of
+// the medians.
+const ratio = (a, b) => {
+  const A = get(a), B = get(b);
+  if (A === undefined || B === undefined) return undefined;
+  if (A.procs > 1 && A.procs === B.procs) return median(A.rates.map((r, i) => r / B.rates[i]));
+  return A.rate / B.rate;
+};
 const x = (v) => (v === undefined ? "n/a" : `${v.toFixed(v < 10 ? 2 : 1)}x`);
 const rows = [
   ["parse+access (frames/s)", "wirecraft access", ["node_pcap access", "dpkt access", "scapy access"]],
