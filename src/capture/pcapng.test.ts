@@ -6,6 +6,7 @@ import { isPcapng, readPcapngSync } from "./pcapng.js";
 import { PcapngWriter, encodePcapng } from "./pcapng-writer.js";
 import { type CaptureRecord, LinkType } from "./record.js";
 import { caught } from "../../test/helpers/capture.js";
+import { seededRandom } from "../packet/fuzz.js";
 
 const T = 1700000000_123456789n;
 const A = Uint8Array.of(0xaa, 0xbb, 0xcc, 0xdd, 0xee);
@@ -267,4 +268,25 @@ test("an empty writer still writes a section header", () => {
   const reader = readPcapngSync(bytes);
   assert.deepEqual([...reader], []);
   assert.equal(reader.sections.length, 1);
+});
+
+test("nanosecond and microsecond timestamps read back exactly, whatever their upper and lower 32 bits", () => {
+  const rnd = seededRandom(17);
+  const ns: bigint[] = [];
+  for (let i = 0; i < 3000; i++) {
+    // Upper words that repeat and change, lower words at and near their edges.
+    const hi = BigInt(i % 7 === 0 ? Math.floor(rnd() * 2 ** 32) : 0x17a2b3c4 + Math.floor(i / 500));
+    const r = rnd();
+    const lo = BigInt(r < 0.1 ? 0 : r < 0.2 ? 2 ** 32 - 1 : Math.floor(rnd() * 2 ** 32));
+    ns.push((hi << 32n) | lo);
+  }
+  ns.push(0n, 1n, 2n ** 64n - 1n);
+  // The writer writes nanoseconds.
+  const recs = ns.map((time) => ({ time, data: A, originalLength: A.length, linkType: 1, interface: 0 }));
+  assert.deepEqual([...readPcapngSync(encodePcapng(recs))].map((r) => r.time), ns);
+  // Microseconds (if_tsresol 6, the default), from ticks made here.
+  const le = true;
+  const ticks = ns.map((t) => t & (2n ** 64n - 1n) >> 10n); // below 2^54: times 1000 stays within 64 bits
+  const file = concat(shb(le), idb(le, 1, 0), ...ticks.map((t) => epb(le, 0, t, A)));
+  assert.deepEqual([...readPcapngSync(file)].map((r) => r.time), ticks.map((t) => t * 1000n));
 });
