@@ -232,8 +232,21 @@ export class PcapngDecoder implements Decoder {
   readonly statistics: InterfaceStatistics[] = [];
   private le = true;
   private local: LocalInterface[] = [];
+  // The memory of the bytes being decoded, read once per call of step() or decode(): records'
+  // views are made from it (loading `buf.buffer` and `buf.constructor` for each block cost a
+  // third of reading one).
+  private ab: ArrayBufferLike = new ArrayBuffer(0);
+  private at = 0;
+  private plain = true;
+
+  private viewing(buf: Uint8Array): void {
+    this.ab = buf.buffer;
+    this.at = buf.byteOffset;
+    this.plain = buf.constructor === Uint8Array;
+  }
 
   step(buf: Uint8Array, dv: DataView, pos: number, avail: number, offset: number): number {
+    this.viewing(buf);
     if (avail < 12) {
       this.need = 12;
       this.unit = "pcapng block header";
@@ -275,6 +288,7 @@ export class PcapngDecoder implements Decoder {
 
   decode(buf: Uint8Array, dv: DataView, pos: number, end: number, offset: number, out: CaptureRecord[]): number {
     const first = pos;
+    this.viewing(buf);
     while (pos < end) {
       // An enhanced packet block of the current section, whole here and sound (nearly every
       // block of a capture), goes straight to packet(); anything else, or anything wrong, goes
@@ -322,7 +336,7 @@ export class PcapngDecoder implements Decoder {
     const record: CaptureRecord = {
       time: i.time(dv.getUint32(pos + 12, le), dv.getUint32(pos + 16, le)),
       // A view made by the constructor costs less than subarray's (see pcap.ts); Buffers keep Buffer views.
-      data: buf.constructor === Uint8Array ? new Uint8Array(buf.buffer, buf.byteOffset + pos + 28, cap) : buf.subarray(pos + 28, pos + 28 + cap),
+      data: this.plain ? new Uint8Array(this.ab, this.at + pos + 28, cap) : buf.subarray(pos + 28, pos + 28 + cap),
       originalLength: dv.getUint32(pos + 24, le),
       linkType: i.linkType,
       interface: i.index,
