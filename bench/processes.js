@@ -1,6 +1,6 @@
 // Whole-process measurements: `wirecraft read` against `tcpdump -n -r` and `tshark -r` on the corpus,
 // start-up times, and peak RSS streaming a large generated capture. Each prints JSON lines like the
-// other scripts (with `seconds` as the median wall time of `runs` processes and the spread).
+// other scripts (with `seconds` as the fastest wall time of `runs` processes, the commands compared alternating, and the spread).
 //   node processes.js read|startup|memory
 import { spawnSync } from "node:child_process";
 import { openSync, writeSync, closeSync, readFileSync, rmSync, statSync } from "node:fs";
@@ -12,16 +12,22 @@ import { CORPUS, CORPUS_NG, DIR, median, report } from "./lib.js";
 const CLI = fileURLToPath(new URL("../dist/cli/main.js", import.meta.url));
 const INDEX = fileURLToPath(new URL("../dist/index.js", import.meta.url));
 
-/** Wall seconds of `runs` runs of a command (output to /dev/null); median and spread. */
-function wall(cmd, args, runs) {
-  const times = [];
+/**
+ * Wall seconds of `runs` runs of each command, the commands alternating (so that a drift in the
+ * machine's speed falls on all alike; output to /dev/null); for each, the fastest run as
+ * `seconds` (noise only ever adds time, as in lib.js's timed), and the slowest.
+ */
+function walls(commands, runs) {
+  const times = commands.map(() => []);
   for (let r = 0; r < runs; r++) {
-    const t0 = process.hrtime.bigint();
-    const p = spawnSync(cmd, args, { stdio: ["ignore", "ignore", "pipe"], maxBuffer: 1 << 26 });
-    if (p.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed: ${p.stderr}`);
-    times.push(Number(process.hrtime.bigint() - t0) / 1e9);
+    commands.forEach(([cmd, args], i) => {
+      const t0 = process.hrtime.bigint();
+      const p = spawnSync(cmd, args, { stdio: ["ignore", "ignore", "pipe"], maxBuffer: 1 << 26 });
+      if (p.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed: ${p.stderr}`);
+      times[i].push(Number(process.hrtime.bigint() - t0) / 1e9);
+    });
   }
-  return { seconds: median(times), min: Math.min(...times), max: Math.max(...times), runs };
+  return times.map((ts) => ({ seconds: Math.min(...ts), min: Math.min(...ts), max: Math.max(...ts), median: median(ts), runs }));
 }
 
 /** Peak RSS in MB of one run, from GNU time. */
@@ -37,19 +43,21 @@ const count = 200_000;
 
 if (kind === "read") {
   for (const [name, path] of [["pcap", CORPUS], ["pcapng", CORPUS_NG]]) {
-    report({ lib: "wirecraft", kind: `read-${name}`, count, ...wall(CLI, ["read", path], 3) });
-    report({ lib: "tcpdump", kind: `read-${name}`, count, ...wall("tcpdump", ["-n", "-r", path], 3) });
-    report({ lib: "tshark", kind: `read-${name}`, count, ...wall("tshark", ["-r", path], 2) });
+    const [ours, tcpdump, tshark] = walls([[CLI, ["read", path]], ["tcpdump", ["-n", "-r", path]], ["tshark", ["-r", path]]], 3);
+    report({ lib: "wirecraft", kind: `read-${name}`, count, ...ours });
+    report({ lib: "tcpdump", kind: `read-${name}`, count, ...tcpdump });
+    report({ lib: "tshark", kind: `read-${name}`, count, ...tshark });
   }
 } else if (kind === "startup") {
   const imp = `const t=performance.now();await import(${JSON.stringify(INDEX)});console.log(performance.now()-t)`;
   const ms = [];
-  for (let r = 0; r < 5; r++) ms.push(Number(spawnSync("node", ["--input-type=module", "-e", imp], { encoding: "utf8" }).stdout));
-  report({ lib: "wirecraft", kind: "import", count: 1, seconds: median(ms) / 1000, min: Math.min(...ms) / 1000, max: Math.max(...ms) / 1000, runs: 5 });
-  report({ lib: "wirecraft", kind: "version", count: 1, ...wall(CLI, ["--version"], 5) });
-  report({ lib: "node", kind: "version", count: 1, ...wall("node", ["-e", "0"], 5) });
-  report({ lib: "scapy", kind: "version", count: 1, ...wall("/usr/bin/python3", ["-c", "import scapy.all"], 3) });
-  report({ lib: "dpkt", kind: "version", count: 1, ...wall("/usr/bin/python3", ["-c", "import dpkt"], 3) });
+  for (let r = 0; r < 7; r++) ms.push(Number(spawnSync("node", ["--input-type=module", "-e", imp], { encoding: "utf8" }).stdout));
+  report({ lib: "wirecraft", kind: "import", count: 1, seconds: Math.min(...ms) / 1000, min: Math.min(...ms) / 1000, max: Math.max(...ms) / 1000, median: median(ms) / 1000, runs: 7 });
+  const [ours, node, scapy, dpkt] = walls([[CLI, ["--version"]], ["node", ["-e", "0"]], ["/usr/bin/python3", ["-c", "import scapy.all"]], ["/usr/bin/python3", ["-c", "import dpkt"]]], 7);
+  report({ lib: "wirecraft", kind: "version", count: 1, ...ours });
+  report({ lib: "node", kind: "version", count: 1, ...node });
+  report({ lib: "scapy", kind: "version", count: 1, ...scapy });
+  report({ lib: "dpkt", kind: "version", count: 1, ...dpkt });
 } else if (kind === "memory") {
   // Copies of the corpus's records with shifted timestamps: a quarter of BENCH_BIG_MB, then all of it
   // (default 2048 MB, as issue 9 asks), to show whether peak RSS grows with the file.

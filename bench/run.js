@@ -119,7 +119,7 @@ for (const [name, ours, peers] of rows) {
   const ps = peers.filter(get);
   lines.push(`| ${name} | ${cell(ours)} | ${ps.map((p) => `${p.split(" ")[0]} ${cell(p)}`).join("; ")} | ${ps.map((p) => `${x(ratio(ours, p))} ${p.split(" ")[0]}`).join("; ")} |`);
 }
-const ms = (k) => (get(k) ? `${(get(k).seconds * 1000).toFixed(0)} ms (${(get(k).min * 1000).toFixed(0)}..${(get(k).max * 1000).toFixed(0)})` : "n/a");
+const ms = (k) => (get(k) ? `${(get(k).seconds * 1000).toFixed(0)} ms (median ${(get(k).median * 1000).toFixed(0)}, slowest ${(get(k).max * 1000).toFixed(0)})` : "n/a");
 lines.push(`| start-up: import (in process) | ${ms("wirecraft import")} | | |`);
 lines.push(`| start-up: \`wirecraft --version\` process | ${ms("wirecraft version")} | \`node -e 0\` ${ms("node version")}; \`python3 -c 'import scapy.all'\` ${ms("scapy version")}; \`import dpkt\` ${ms("dpkt version")} | ${x(get("scapy version").seconds / get("wirecraft version").seconds)} faster than Scapy |`);
 const rss = (k) => `${get(k).mb.toFixed(0)} MB`;
