@@ -194,14 +194,13 @@ function eachOption(
 class LocalInterface {
   private lastHi = -1;
   private base = 0n;
-  constructor(
-    readonly index: number,
-    readonly linkType: number,
-    readonly snaplen: number,
-    /** 1 for nanoseconds, 1000 for microseconds (without if_tsoffset); 0: `clock` converts. */
-    private readonly scale: number,
-    private readonly clock: Clock,
-  ) {}
+  /** 1 for nanoseconds, 1000 for microseconds (without if_tsoffset); 0: `clock` converts. */
+  private readonly scale: number;
+  private readonly clock: Clock;
+  constructor(readonly index: number, readonly linkType: number, readonly snaplen: number, tsresol: number, tsoffset: bigint, offset: number) {
+    this.clock = makeClock(tsresol, tsoffset, offset);
+    this.scale = tsoffset !== 0n ? 0 : tsresol === 9 ? 1 : tsresol === 6 ? 1000 : 0;
+  }
 
   /**
    * A timestamp in nanoseconds. In nanoseconds and microseconds (the usual resolutions) the upper
@@ -401,10 +400,9 @@ export class PcapngDecoder implements Decoder {
       else if (code === 9 && n >= 1) info.tsresol = buf[at]!;
       else if (code === 14 && n >= 8) info.tsoffset = dv.getBigInt64(at, le);
     });
-    const clock = makeClock(info.tsresol, info.tsoffset, offset);
-    const scale = info.tsoffset !== 0n ? 0 : info.tsresol === 9 ? 1 : info.tsresol === 6 ? 1000 : 0;
+    const local = new LocalInterface(info.index, info.linkType, info.snaplen, info.tsresol, info.tsoffset, offset);
     this.interfaces.push(info);
-    this.local.push(new LocalInterface(info.index, info.linkType, info.snaplen, scale, clock));
+    this.local.push(local);
   }
 
   private nameResolution(buf: Uint8Array, dv: DataView, pos: number, len: number, offset: number, le: boolean): void {
